@@ -1,0 +1,36 @@
+/** @file The Wasm ABI: everything JS may call, and nothing else. Numbers in, numbers out; records are written by JS through views. */
+import { evalOp, V, DX, DY, DXX, DXY, DYY } from "./ops";
+import { bytesInUse, bytesHighWater } from "./tape";
+
+export { Op } from "./ops";
+export { NODE_BYTES, HEADER_BYTES, TENSOR_OP_BASE } from "./layout";
+export { tapeNew, tapeGrow, tapeFree, setLimit } from "./tape";
+export { compute, clearAdjoints, reverse, gradient } from "./sweep";
+
+const ROW = memory.data(6 << 3, 16);
+
+/** Address of the six f64 results (value, dx, dy, dxx, dxy, dyy) that `evalRow` writes. */
+export function rowScratch(): usize {
+  return ROW;
+}
+
+/** Evaluates one op-table row with second partials into the row scratch (for tests, and ops on constants). */
+export function evalRow(op: i32, x: f64, y: f64): void {
+  evalOp(op, x, y, x, true);
+  store<f64>(ROW, V);
+  store<f64>(ROW, DX, 8);
+  store<f64>(ROW, DY, 16);
+  store<f64>(ROW, DXX, 24);
+  store<f64>(ROW, DXY, 32);
+  store<f64>(ROW, DYY, 40);
+}
+
+/** Bytes held by tapes now. */
+export function memInUse(): f64 {
+  return bytesInUse;
+}
+
+/** The most bytes tapes have held at once. */
+export function memHighWater(): f64 {
+  return bytesHighWater;
+}

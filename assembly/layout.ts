@@ -1,0 +1,67 @@
+/** @file The memory map: where a tape's records live in linear memory, and what each byte costs.
+ *
+ * Linear memory (one wasm32 memory, grown by the TLSF allocator of AssemblyScript's `minimal` runtime;
+ * nothing here is garbage-collected, every block is unmanaged and freed explicitly):
+ *
+ *   0 ┌──────────────────────────────┐
+ *     │ static data (Math tables)    │  compiled in
+ *     ├──────────────────────────────┤ __heap_base
+ *     │ row scratch: 6 × f64         │  `evalRow` results for tests and the TS façade
+ *     ├──────────────────────────────┤
+ *     │ TLSF heap ──────────────────▶│  every tape is one header + seven arrays, each its own block:
+ *     │                              │
+ *     │  Tape header (HEADER_BYTES)  │  ┌─────┬─────┬─────┬─────┬─────┬─────┬─────┬─────┐
+ *     │                              │  │ cap │ op  │  a  │  b  │ val │ da  │ db  │ adj │  (u32 each)
+ *     │                              │  └─────┴──┬──┴──┬──┴─────┴──┬──┴─────┴─────┴─────┘
+ *     │  op  : u8 [cap]  ◀───────────┼───────────┘     │           │
+ *     │  a   : i32[cap]  ◀───────────┼─────────────────┘ …         │   argument node indices
+ *     │  b   : i32[cap]               │
+ *     │  val : f64[cap]  ◀───────────┼─────────────────────────────┘   value (a tensor node: arena
+ *     │  da  : f64[cap]               │                                  offset u32 + shape id u32)
+ *     │  db  : f64[cap]               │   ∂node/∂a, ∂node/∂b, stored when the node is computed
+ *     │  adj : f64[cap]               │   adjoints, written by the reverse sweep
+ *     │  … later tapes, compiled      │
+ *     │    tapes, tensor arena        │
+ *     └──────────────────────────────┘ memory.size() × 64 KiB (never past the limit)
+ *
+ * A node record is struct-of-arrays: node i is op[i], a[i], b[i], val[i], da[i], db[i], adj[i].
+ * Node 0 of every tape is the constant 0 and the adjoint sink: unary ops and leaves point their unused
+ * arguments at it with a zero partial, so the sweeps need no branch on arity.
+ * The node kind is the op code's top bit (op ≥ TENSOR_OP_BASE is a tensor node, whose `val` slot holds
+ * an arena offset and a shape id), so scalar records spend no byte on it.
+ */
+
+/** Bytes one scalar node occupies across the seven arrays (1 + 4 + 4 + 8 × 4 = 41). */
+export const NODE_BYTES: i32 = 41;
+/** Bytes of a tape header. */
+export const HEADER_BYTES: i32 = 32;
+/** First op code of tensor nodes (the node kind is `op >= TENSOR_OP_BASE`). */
+export const TENSOR_OP_BASE: i32 = 128;
+
+// Header field offsets (bytes from the tape pointer).
+export const H_CAP: i32 = 0;
+export const H_OP: i32 = 4;
+export const H_A: i32 = 8;
+export const H_B: i32 = 12;
+export const H_VAL: i32 = 16;
+export const H_DA: i32 = 20;
+export const H_DB: i32 = 24;
+export const H_ADJ: i32 = 28;
+
+/** Reads a header field of tape `t`. */
+// @ts-ignore: decorator
+@inline export function field(t: usize, off: i32): usize {
+  return <usize>load<u32>(t + <usize>off);
+}
+
+/** Address of element i of an f64 array. */
+// @ts-ignore: decorator
+@inline export function f64At(base: usize, i: i32): usize {
+  return base + (<usize>i << alignof<f64>());
+}
+
+/** Address of element i of an i32 array. */
+// @ts-ignore: decorator
+@inline export function i32At(base: usize, i: i32): usize {
+  return base + (<usize>i << alignof<i32>());
+}

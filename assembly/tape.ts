@@ -1,0 +1,87 @@
+/** @file Tape lifetime: allocating, growing and freeing tapes, and the byte accounting behind the memory limit. */
+import { NODE_BYTES, HEADER_BYTES, H_CAP, H_OP, H_A, H_B, H_VAL, H_DA, H_DB, H_ADJ, field } from "./layout";
+
+/** Bytes currently held by tapes (headers and arrays). */
+export let bytesInUse: f64 = 0;
+/** The most bytes ever held by tapes at once, including the old and new copy during a grow. */
+export let bytesHighWater: f64 = 0;
+/** Largest total `bytesInUse` allowed; a grow past it fails instead of trapping. Default 2 GiB. */
+export let bytesLimit: f64 = 2147483648;
+
+/** Sets the byte limit for tape memory. */
+export function setLimit(bytes: f64): void {
+  bytesLimit = bytes;
+}
+
+// @ts-ignore: decorator
+@inline function charge(bytes: f64): void {
+  bytesInUse += bytes;
+  if (bytesInUse > bytesHighWater) bytesHighWater = bytesInUse;
+}
+
+/** Whether `extra` more bytes fit under the limit and inside wasm32's 4 GiB address space. */
+function fits(extra: f64): bool {
+  // NOTE: the allocator may need memory.grow by more than `extra` (block headers, fragmentation);
+  // keeping 64 MiB of the 4 GiB address space spare means memory.grow itself never fails (a trap).
+  const pagesNeeded = (extra + 67108864) / 65536;
+  return bytesInUse + extra <= bytesLimit && <f64>memory.size() + pagesNeeded <= 65536;
+}
+
+/** Allocates an empty tape able to hold `cap` nodes; returns 0 when that would pass the limit. */
+export function tapeNew(cap: i32): usize {
+  const bytes = <f64>cap * NODE_BYTES + HEADER_BYTES;
+  if (cap < 1 || !fits(bytes)) return 0;
+  const t = heap.alloc(HEADER_BYTES);
+  const c = <usize>cap;
+  store<u32>(t + H_CAP, cap);
+  store<u32>(t + H_OP, <u32>heap.alloc(c));
+  store<u32>(t + H_A, <u32>heap.alloc(c << 2));
+  store<u32>(t + H_B, <u32>heap.alloc(c << 2));
+  store<u32>(t + H_VAL, <u32>heap.alloc(c << 3));
+  store<u32>(t + H_DA, <u32>heap.alloc(c << 3));
+  store<u32>(t + H_DB, <u32>heap.alloc(c << 3));
+  store<u32>(t + H_ADJ, <u32>heap.alloc(c << 3));
+  charge(bytes);
+  return t;
+}
+
+/** Regrows one array of `t` to `newBytes`, keeping its contents. */
+function regrow(t: usize, off: i32, newBytes: usize): void {
+  store<u32>(t + off, <u32>heap.realloc(field(t, off), newBytes));
+}
+
+/** Grows tape `t` to hold `cap` nodes, keeping every record; returns false when that would pass the limit. */
+export function tapeGrow(t: usize, cap: i32): bool {
+  const old = <i32>field(t, H_CAP);
+  if (cap <= old) return true;
+  const extra = <f64>(cap - old) * NODE_BYTES;
+  // NOTE: realloc may hold the old and new copies of the largest array at once; count that transient.
+  const transient = <f64>old * 8;
+  if (!fits(extra + transient)) return false;
+  charge(transient);
+  const c = <usize>cap;
+  regrow(t, H_OP, c);
+  regrow(t, H_A, c << 2);
+  regrow(t, H_B, c << 2);
+  regrow(t, H_VAL, c << 3);
+  regrow(t, H_DA, c << 3);
+  regrow(t, H_DB, c << 3);
+  regrow(t, H_ADJ, c << 3);
+  store<u32>(t + H_CAP, cap);
+  bytesInUse -= transient;
+  charge(extra);
+  return true;
+}
+
+/** Frees tape `t` and all its arrays. */
+export function tapeFree(t: usize): void {
+  bytesInUse -= <f64>field(t, H_CAP) * NODE_BYTES + HEADER_BYTES;
+  heap.free(field(t, H_OP));
+  heap.free(field(t, H_A));
+  heap.free(field(t, H_B));
+  heap.free(field(t, H_VAL));
+  heap.free(field(t, H_DA));
+  heap.free(field(t, H_DB));
+  heap.free(field(t, H_ADJ));
+  heap.free(t);
+}

@@ -1,0 +1,15 @@
+/** @file adtape's public API: loading, the transforms, the ops, handles, errors and memory controls. */
+import * as ops from "./ops.js";
+
+export { init, initSync } from "./wasm.js";
+export { grad, valueAndGrad } from "./transforms/grad.js";
+export { Scalar, Tensor, setMemoryLimit, memoryStats, type Operand } from "./trace.js";
+export type { Tree, Handles, Grads } from "./tree.js";
+export * from "./errors.js";
+export {
+  add, sub, mul, div, neg, pow, exp, log, log1p, expm1, sqrt, sin, cos, tan, tanh, asin, acos, atan, atan2,
+  abs, min, max, erf, lgamma, stopGradient, square, sigmoid, softplus, relu, hypot,
+  lt, le, gt, ge, eq, less, lessEqual, greater, greaterEqual, equal, where,
+} from "./ops.js";
+/** Every op under one namespace (`ad.ops.sin`), alongside the named exports. */
+export { ops };

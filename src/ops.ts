@@ -1,0 +1,196 @@
+/** @file The TS half of the op table (name → op code and arity), the functional and chained forms of every op, and the composed ops.
+ *
+ * Values and partials come only from the AS half (assembly/ops.ts); this file records nodes. Adding a
+ * primitive touches this table, assembly/ops.ts and one row of test/ops.test.ts.
+ */
+import { Scalar, Trace, traceOf, describe, type Operand } from "./trace.js";
+import { need, whenLoaded, type Engine } from "./wasm.js";
+import { AdError, InputError } from "./errors.js";
+
+/** Op codes, identical to `enum Op` in assembly/ops.ts (checked against the engine's exports on load). */
+export const Op = {
+  Const: 0, Input: 1, Add: 2, Sub: 3, Mul: 4, Div: 5, Neg: 6, Pow: 7,
+  Exp: 8, Log: 9, Log1p: 10, Expm1: 11, Sqrt: 12, Sin: 13, Cos: 14, Tan: 15,
+  Tanh: 16, Asin: 17, Acos: 18, Atan: 19, Atan2: 20, Abs: 21, Min: 22, Max: 23,
+  Erf: 24, Lgamma: 25, StopGradient: 26,
+  Less: 27, LessEqual: 28, Greater: 29, GreaterEqual: 30, Equal: 31,
+  WhereTrue: 32, WhereFalse: 33,
+} as const;
+type OpName = keyof typeof Op;
+type Primitive = Uncapitalize<Exclude<OpName, "Const" | "Input">>;
+
+/** A primitive's row on the TS side: its op code and how many operands it takes. */
+export interface OpDef {
+  readonly code: number;
+  readonly arity: 1 | 2;
+}
+
+/** The op table: one row per primitive; the mapped type makes the compiler name a missing row. */
+export const table = {
+  add: { code: Op.Add, arity: 2 },
+  sub: { code: Op.Sub, arity: 2 },
+  mul: { code: Op.Mul, arity: 2 },
+  div: { code: Op.Div, arity: 2 },
+  neg: { code: Op.Neg, arity: 1 },
+  pow: { code: Op.Pow, arity: 2 },
+  exp: { code: Op.Exp, arity: 1 },
+  log: { code: Op.Log, arity: 1 },
+  log1p: { code: Op.Log1p, arity: 1 },
+  expm1: { code: Op.Expm1, arity: 1 },
+  sqrt: { code: Op.Sqrt, arity: 1 },
+  sin: { code: Op.Sin, arity: 1 },
+  cos: { code: Op.Cos, arity: 1 },
+  tan: { code: Op.Tan, arity: 1 },
+  tanh: { code: Op.Tanh, arity: 1 },
+  asin: { code: Op.Asin, arity: 1 },
+  acos: { code: Op.Acos, arity: 1 },
+  atan: { code: Op.Atan, arity: 1 },
+  atan2: { code: Op.Atan2, arity: 2 },
+  abs: { code: Op.Abs, arity: 1 },
+  min: { code: Op.Min, arity: 2 },
+  max: { code: Op.Max, arity: 2 },
+  erf: { code: Op.Erf, arity: 1 },
+  lgamma: { code: Op.Lgamma, arity: 1 },
+  stopGradient: { code: Op.StopGradient, arity: 1 },
+  less: { code: Op.Less, arity: 2 },
+  lessEqual: { code: Op.LessEqual, arity: 2 },
+  greater: { code: Op.Greater, arity: 2 },
+  greaterEqual: { code: Op.GreaterEqual, arity: 2 },
+  equal: { code: Op.Equal, arity: 2 },
+  whereTrue: { code: Op.WhereTrue, arity: 2 },
+  whereFalse: { code: Op.WhereFalse, arity: 2 },
+} as const satisfies { [K in Primitive]: OpDef };
+
+whenLoaded(checkOpCodes);
+
+/** Fails loudly if the engine's op codes differ from this table's (a stale build, or a row added on one side only). */
+function checkOpCodes(e: Engine): void {
+  const names = Object.keys(Op) as OpName[];
+  const count = (e["Op.Count"] as WebAssembly.Global | undefined)?.value;
+  const bad = names.filter((k) => (e[`Op.${k}`] as WebAssembly.Global | undefined)?.value !== Op[k]);
+  if (bad.length || count !== names.length) {
+    throw new AdError("ENGINE_MISMATCH", `the Wasm op table differs from src/ops.ts at ${bad.join(", ") || "Op.Count"}; rebuild`);
+  }
+}
+
+/** A one-operand op: numbers in give a number (a constant); a handle in gives a handle. */
+export interface Unary {
+  (x: number): number;
+  (x: Operand): Scalar;
+}
+/** A two-operand op, likewise. */
+export interface Binary {
+  (x: number, y: number): number;
+  (x: Operand, y: Operand): Scalar;
+}
+
+let scratch: Float64Array | undefined;
+
+/** Evaluates a row of the engine's op table at numbers: [value, dx, dy, dxx, dxy, dyy] (a fresh array). */
+export function evalRow(code: number, x: number, y = 0): Float64Array {
+  const e = need();
+  e.evalRow(code, x, y);
+  if (!scratch || scratch.length === 0) scratch = new Float64Array(e.memory.buffer, e.rowScratch(), 6);
+  return scratch.slice();
+}
+
+function constant(code: number, x: number, y: number): number {
+  return evalRow(code, x, y)[0];
+}
+
+/** The trace that a handle operand records onto (throws for anything that is not a Scalar or a number). */
+function traceFrom(x: unknown): Trace {
+  if (x instanceof Scalar) return traceOf(x);
+  throw new InputError(
+    `expected a Scalar or a number, got ${describe(x)}` +
+      (describe(x) === "Tensor" ? " (take elements with .at(i); tensor ops arrive with the tensors issue)" : ""),
+    "operand",
+  );
+}
+
+function unary(code: number): Unary {
+  return ((x: Operand) => {
+    if (typeof x === "number") return constant(code, x, 0);
+    const t = traceFrom(x);
+    return new Scalar(t, t.node(code, x.idx, 0));
+  }) as Unary;
+}
+
+function binary(code: number): Binary {
+  return ((x: Operand, y: Operand) => {
+    let t: Trace;
+    if (typeof x === "number") {
+      if (typeof y === "number") return constant(code, x, y);
+      t = traceFrom(y);
+    } else t = traceFrom(x);
+    return new Scalar(t, t.node(code, t.index(x), t.index(y)));
+  }) as Binary;
+}
+
+/** A comparison for control flow: returns a boolean and records a guard (re-checked when a tape is replayed). */
+function comparison(code: number): (x: Operand, y: Operand) => boolean {
+  return (x, y) => {
+    if (typeof x === "number" && typeof y === "number") return constant(code, x, y) !== 0;
+    const t = traceFrom(typeof x === "number" ? y : x);
+    const i = t.node(code, t.index(x), t.index(y));
+    t.guards.push(i);
+    return t.value(i) !== 0;
+  };
+}
+
+export const add = binary(Op.Add), sub = binary(Op.Sub), mul = binary(Op.Mul), div = binary(Op.Div);
+export const pow = binary(Op.Pow), atan2 = binary(Op.Atan2), min = binary(Op.Min), max = binary(Op.Max);
+export const neg = unary(Op.Neg), exp = unary(Op.Exp), log = unary(Op.Log), log1p = unary(Op.Log1p);
+export const expm1 = unary(Op.Expm1), sqrt = unary(Op.Sqrt), sin = unary(Op.Sin), cos = unary(Op.Cos);
+export const tan = unary(Op.Tan), tanh = unary(Op.Tanh), asin = unary(Op.Asin), acos = unary(Op.Acos);
+export const atan = unary(Op.Atan), abs = unary(Op.Abs), erf = unary(Op.Erf), lgamma = unary(Op.Lgamma);
+/** The value of x with zero derivative. */
+export const stopGradient = unary(Op.StopGradient);
+/** Masks: 0/1 handles with no derivative, for `where`. */
+export const less = binary(Op.Less), lessEqual = binary(Op.LessEqual), greater = binary(Op.Greater);
+export const greaterEqual = binary(Op.GreaterEqual), equal = binary(Op.Equal);
+/** Comparisons for control flow: booleans that record guards. */
+export const lt = comparison(Op.Less), le = comparison(Op.LessEqual), gt = comparison(Op.Greater);
+export const ge = comparison(Op.GreaterEqual), eq = comparison(Op.Equal);
+
+/** Selects a where mask ≠ 0, else b; both branches are recorded, and the one not taken gets exactly zero derivative. */
+export function where(mask: Operand | boolean, a: number, b: number): number;
+export function where(mask: Operand | boolean, a: Operand, b: Operand): Operand;
+export function where(mask: Operand | boolean, a: Operand, b: Operand): Operand {
+  if (typeof mask === "boolean" || typeof mask === "number") return mask ? a : b;
+  const t = traceFrom(mask);
+  const m = mask.idx;
+  const kept = new Scalar(t, t.node(Op.WhereTrue, m, t.index(a)));
+  return add(kept, new Scalar(t, t.node(Op.WhereFalse, m, t.index(b))));
+}
+
+// Composed ops: built from primitives, no rules of their own.
+/** x². */
+export const square = ((x: Operand) => mul(x, x)) as Unary;
+/** 1 / (1 + e⁻ˣ). */
+export const sigmoid = ((x: Operand) => div(1, add(1, exp(neg(x))))) as Unary;
+/** log(1 + eˣ), evaluated without overflow: x + log1p(e⁻ˣ) for x > 0, log1p(eˣ) otherwise. */
+export const softplus = ((x: Operand) => where(greater(x, 0), add(x, log1p(exp(neg(x)))), log1p(exp(x)))) as Unary;
+/** max(0, x), with relu'(0) = 0 (a tie sends the derivative to the constant 0). */
+export const relu = ((x: Operand) => max(0, x)) as Unary;
+/** √(x² + y²). */
+export const hypot = ((x: Operand, y: Operand) => sqrt(add(mul(x, x), mul(y, y)))) as Binary;
+
+const unaries = { neg, exp, log, log1p, expm1, sqrt, sin, cos, tan, tanh, asin, acos, atan, abs, erf, lgamma, stopGradient, square, sigmoid, softplus, relu };
+const binaries = { add, sub, mul, div, pow, atan2, min, max, hypot, less, lessEqual, greater, greaterEqual, equal };
+const comparisons = { lt, le, gt, ge, eq };
+
+type Chained = { [K in keyof typeof unaries]: () => Scalar } & { [K in keyof typeof binaries]: (y: Operand) => Scalar } & {
+  [K in keyof typeof comparisons]: (y: Operand) => boolean;
+};
+declare module "./trace.js" {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Scalar extends Chained {}
+}
+
+// The chained forms (`x.mul(y).sin()`), installed from the same functions.
+const proto = Scalar.prototype as unknown as Record<string, unknown>;
+for (const [name, f] of Object.entries(unaries)) proto[name] = function (this: Scalar) { return (f as Unary)(this); };
+for (const [name, f] of Object.entries({ ...binaries, ...comparisons })) {
+  proto[name] = function (this: Scalar, y: Operand) { return (f as (a: Operand, b: Operand) => unknown)(this, y); };
+}

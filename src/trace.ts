@@ -1,0 +1,258 @@
+/** @file Recording: the per-level tape regions, the per-call Trace that writes records through views, and the Scalar/Tensor handles. */
+import { need, checkGrown, watchViews, unwatchViews, type Engine } from "./wasm.js";
+import { InputError, OutOfMemoryError, StaleHandleError, AdError } from "./errors.js";
+
+/** Op codes of the leaves a trace writes itself (the rest live in ops.ts). */
+const CONST = 0,
+  INPUT = 1;
+const INITIAL_CAP = 1 << 12;
+const NODE_BYTES = 41;
+
+/** One tape in linear memory, reused by every call at one nesting level. */
+class Region {
+  cap = INITIAL_CAP;
+  maxNodes = 0;
+  constructor(readonly ptr: number) {}
+}
+const regions: Region[] = [];
+let depth = 0;
+let active: Trace | undefined;
+
+/** A value that ops accept: a handle or a plain number (a constant). */
+export type Operand = Scalar | number;
+
+/** One transform call's recording: node count, the "computed up to" mark, and views of the tape's arrays. */
+export class Trace {
+  n = 1; // node 0 is the constant 0 and the adjoint sink
+  computed = 0;
+  live = true;
+  /** Node indices of recorded comparisons (`lt`, `le`, …), in order: the guards a replay re-checks. */
+  readonly guards: number[] = [];
+  /** Whether `f` read a `.value` (it may have branched where no guard sees it). */
+  readsValue = false;
+  op!: Uint8Array;
+  a!: Int32Array;
+  b!: Int32Array;
+  val!: Float64Array;
+  adj!: Float64Array;
+  readonly e: Engine;
+  private readonly renew = () => this.views();
+
+  private constructor(
+    readonly region: Region,
+    readonly parent: Trace | undefined,
+  ) {
+    this.e = need();
+    this.views();
+    watchViews(this.renew);
+    this.op[0] = CONST;
+    this.a[0] = 0;
+    this.b[0] = 0;
+    this.val[0] = 0;
+  }
+
+  /** Opens a trace on the tape of the next nesting level. */
+  static begin(): Trace {
+    const e = need();
+    let region = regions[depth];
+    if (!region) {
+      const ptr = e.tapeNew(INITIAL_CAP);
+      if (!ptr) throw new OutOfMemoryError(INITIAL_CAP * NODE_BYTES, NaN);
+      checkGrown();
+      region = regions[depth] = new Region(ptr);
+    }
+    depth++;
+    return (active = new Trace(region, active));
+  }
+
+  /** Closes the trace: its handles become stale and the tape is free for the next call. */
+  end(): void {
+    this.live = false;
+    unwatchViews(this.renew);
+    if (this.n > this.region.maxNodes) this.region.maxNodes = this.n;
+    depth--;
+    active = this.parent;
+  }
+
+  private views(): void {
+    const buf = this.e.memory.buffer;
+    const h = new Uint32Array(buf, this.region.ptr, 8);
+    const cap = (this.region.cap = h[0]);
+    this.op = new Uint8Array(buf, h[1], cap);
+    this.a = new Int32Array(buf, h[2], cap);
+    this.b = new Int32Array(buf, h[3], cap);
+    this.val = new Float64Array(buf, h[4], cap);
+    this.adj = new Float64Array(buf, h[7], cap);
+  }
+
+  private grow(): void {
+    const cap = this.region.cap * 2;
+    if (!this.e.tapeGrow(this.region.ptr, cap)) {
+      throw new OutOfMemoryError(this.e.memInUse() + this.region.cap * NODE_BYTES, memoryLimit);
+    }
+    checkGrown();
+    this.views();
+  }
+
+  /** Appends a node record (op, a, b) and returns its index; values are computed later, in batch. */
+  node(code: number, a: number, b: number): number {
+    const i = this.n;
+    if (i === this.region.cap) this.grow();
+    this.op[i] = code;
+    this.a[i] = a;
+    this.b[i] = b;
+    this.n = i + 1;
+    return i;
+  }
+
+  /** Records a leaf (a constant, or an input when `input`) holding `v`. */
+  leaf(v: number, input = false): number {
+    const i = this.node(input ? INPUT : CONST, 0, 0);
+    this.val[i] = v;
+    return i;
+  }
+
+  /** Node index of an operand: a handle of this trace, or a new constant. */
+  index(x: Operand): number {
+    if (typeof x === "number") return this.leaf(x);
+    if (!(x instanceof Scalar)) throw new InputError(`expected a Scalar or a number, got ${describe(x)}`, "operand");
+    if (x.trace !== this) throw foreign(x.trace);
+    return x.idx;
+  }
+
+  /** Computes every recorded node's value and partials that is not computed yet (one engine call). */
+  flush(): void {
+    if (this.computed < this.n) {
+      this.e.compute(this.region.ptr, this.computed, this.n);
+      this.computed = this.n;
+    }
+  }
+
+  /** The value of node i, computing pending nodes first. */
+  value(i: number): number {
+    if (i >= this.computed) this.flush();
+    return this.val[i];
+  }
+
+  /** Computes pending nodes and sweeps adjoints from node `out` seeded with `seed` (one engine call). */
+  reverseFrom(out: number, seed = 1): void {
+    this.e.gradient(this.region.ptr, this.computed, this.n, out, seed);
+    this.computed = this.n;
+  }
+}
+
+/** The trace ops record onto when no handle names one: the innermost open transform call. */
+export function activeTrace(): Trace | undefined {
+  return active;
+}
+
+function foreign(t: Trace): AdError {
+  if (!t.live) return new StaleHandleError();
+  return new AdError(
+    "NESTING",
+    "a handle of an enclosing transform was used inside a nested one; mixing nesting levels is not supported yet",
+  );
+}
+
+/** Checks that `h` belongs to a trace that is still recording, and returns that trace. */
+export function traceOf(h: { readonly trace: Trace }): Trace {
+  const t = h.trace;
+  if (!t.live) throw new StaleHandleError();
+  return t;
+}
+
+/** Describes a value for an error message. */
+export function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return "an array";
+  if (typeof x === "object") return (x as object).constructor?.name ?? "an object";
+  return typeof x;
+}
+
+/** A scalar on the tape: ops record through it; `.value` reads its number. */
+export class Scalar {
+  constructor(
+    readonly trace: Trace,
+    readonly idx: number,
+  ) {}
+
+  /** The number this handle stands for (computes pending nodes; plain JS control flow on it is allowed). */
+  get value(): number {
+    const t = traceOf(this);
+    t.readsValue = true;
+    return t.value(this.idx);
+  }
+
+  /** Shape of a scalar: []. */
+  get shape(): number[] {
+    return [];
+  }
+}
+
+/** A 1-D tensor handle over contiguous input nodes: `.at(i)`, `.length`, iteration and `.value`. */
+export class Tensor {
+  private readonly items: Scalar[] = [];
+  constructor(
+    readonly trace: Trace,
+    readonly base: number,
+    readonly length: number,
+  ) {}
+
+  /** Element i as a Scalar (negative i counts from the end). */
+  at(i: number): Scalar {
+    traceOf(this);
+    const k = i < 0 ? i + this.length : i;
+    if (!Number.isInteger(k) || k < 0 || k >= this.length) {
+      throw new InputError(`index ${i} out of range for a tensor of length ${this.length}`, "at");
+    }
+    return (this.items[k] ??= new Scalar(this.trace, this.base + k));
+  }
+
+  *[Symbol.iterator](): IterableIterator<Scalar> {
+    for (let i = 0; i < this.length; i++) yield this.at(i);
+  }
+
+  /** Shape: [length]. */
+  get shape(): number[] {
+    return [this.length];
+  }
+
+  /** A copy of the elements' values. */
+  get value(): Float64Array {
+    const t = traceOf(this);
+    t.readsValue = true;
+    t.flush();
+    return t.val.slice(this.base, this.base + this.length);
+  }
+}
+
+let memoryLimit = 2 ** 31;
+
+/** Caps the bytes tapes may hold; a recording that would pass it throws OutOfMemoryError. */
+export function setMemoryLimit(bytes: number): void {
+  if (!(bytes > 0) || !Number.isFinite(bytes)) throw new InputError(`limit must be a positive number of bytes, got ${bytes}`, "bytes");
+  memoryLimit = Math.min(bytes, 2 ** 32 - 2 ** 26);
+  need().setLimit(memoryLimit);
+}
+
+/** Linear-memory use: bytes held by tapes now and at most, the Wasm memory size, nodes, and bytes per node. */
+export function memoryStats(): {
+  bytesInUse: number;
+  highWater: number;
+  wasmBytes: number;
+  maxNodes: number;
+  bytesPerNode: number;
+  recordBytes: number;
+} {
+  const e = need();
+  const maxNodes = Math.max(0, ...regions.map((r) => r.maxNodes));
+  const highWater = e.memHighWater();
+  return {
+    bytesInUse: e.memInUse(),
+    highWater,
+    wasmBytes: e.memory.buffer.byteLength,
+    maxNodes,
+    bytesPerNode: maxNodes ? highWater / maxNodes : NaN,
+    recordBytes: NODE_BYTES,
+  };
+}

@@ -1,0 +1,72 @@
+/** @file Parameter trees (API.md §Inputs): recording a tree's leaves as inputs, and reading gradients back in the same structure. */
+import { Scalar, Tensor, type Trace, describe } from "./trace.js";
+import { InputError } from "./errors.js";
+
+/** What a transformed function may take: a number, a vector, or arrays and plain objects of them. */
+export type Tree = number | Float64Array | readonly number[] | readonly Tree[] | { readonly [key: string]: Tree };
+
+/** The handles `f` receives for an input of type X: Scalar for a number, Tensor for a vector, trees alike. */
+export type Handles<X> = X extends number
+  ? Scalar
+  : X extends Float64Array | readonly number[]
+    ? Tensor
+    : { [K in keyof X]: Handles<X[K]> };
+
+/** The gradient's type for an input of type X: number for a number, Float64Array for a vector, trees alike. */
+export type Grads<X> = X extends number
+  ? number
+  : X extends Float64Array | readonly number[]
+    ? Float64Array
+    : { -readonly [K in keyof X]: Grads<X[K]> };
+
+type HandleTree = Scalar | Tensor | HandleTree[] | { [key: string]: HandleTree };
+
+function isPlainObject(x: object): boolean {
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+function isVector(x: unknown): x is Float64Array | number[] {
+  return x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === "number"));
+}
+
+/** Records every leaf of `x` as input nodes on `t` and returns the matching tree of handles. */
+export function recordInputs(t: Trace, x: unknown, path = "x"): HandleTree {
+  if (typeof x === "number") return new Scalar(t, t.leaf(x, true));
+  if (isVector(x)) {
+    const n = x.length;
+    const base = t.n;
+    for (let i = 0; i < n; i++) t.leaf(x[i], true);
+    return new Tensor(t, base, n);
+  }
+  if (Array.isArray(x)) return x.map((c, i) => recordInputs(t, c, `${path}[${i}]`));
+  if (typeof x === "object" && x !== null && isPlainObject(x)) {
+    const out: { [key: string]: HandleTree } = {};
+    for (const k of Object.keys(x)) out[k] = recordInputs(t, (x as Record<string, unknown>)[k], `${path}.${k}`);
+    return out;
+  }
+  throw new InputError(
+    `unsupported leaf: ${describe(x)} (expected a number, a Float64Array, a number[], or arrays and plain objects of them)`,
+    path,
+  );
+}
+
+/** Reads the adjoints of a tree of input handles into a gradient tree of the same structure. */
+export function readGradients(t: Trace, h: HandleTree): unknown {
+  if (h instanceof Scalar) return t.adj[h.idx];
+  if (h instanceof Tensor) return t.adj.slice(h.base, h.base + h.length);
+  if (Array.isArray(h)) return h.map((c) => readGradients(t, c));
+  const out: { [key: string]: unknown } = {};
+  for (const k of Object.keys(h)) out[k] = readGradients(t, h[k]);
+  return out;
+}
+
+/** A gradient of zeros shaped like the input handles (for a function that returned a constant). */
+export function zeroGradients(h: HandleTree): unknown {
+  if (h instanceof Scalar) return 0;
+  if (h instanceof Tensor) return new Float64Array(h.length);
+  if (Array.isArray(h)) return h.map(zeroGradients);
+  const out: { [key: string]: unknown } = {};
+  for (const k of Object.keys(h)) out[k] = zeroGradients(h[k]);
+  return out;
+}

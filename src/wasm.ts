@@ -1,0 +1,90 @@
+/** @file Loads the embedded Wasm engine (async everywhere, sync in Node) and keeps JS views valid after memory grows. */
+import { wasmBase64 } from "./wasm-bytes.js";
+import { AdError } from "./errors.js";
+
+/** The engine's exports (assembly/index.ts), typed. */
+export interface Engine {
+  memory: WebAssembly.Memory;
+  tapeNew(cap: number): number;
+  tapeGrow(tape: number, cap: number): number;
+  tapeFree(tape: number): void;
+  setLimit(bytes: number): void;
+  compute(tape: number, from: number, to: number): void;
+  clearAdjoints(tape: number, n: number): void;
+  reverse(tape: number, top: number): void;
+  gradient(tape: number, from: number, to: number, out: number, seed: number): void;
+  evalRow(op: number, x: number, y: number): void;
+  rowScratch(): number;
+  memInUse(): number;
+  memHighWater(): number;
+  [name: string]: unknown;
+}
+
+/** The live engine; undefined until `init`/`initSync` (or first use in Node). */
+export let engine: Engine | undefined;
+
+const onLoad: Array<(e: Engine) => void> = [];
+const onGrow = new Set<() => void>();
+let buffer: ArrayBuffer | undefined;
+
+/** Registers a check or set-up step to run once the engine is loaded (the op-code match, for one). */
+export function whenLoaded(fn: (e: Engine) => void): void {
+  onLoad.push(fn);
+  if (engine) fn(engine);
+}
+
+function bytes(): Uint8Array {
+  const s = atob(wasmBase64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function start(instance: WebAssembly.Instance): Engine {
+  const e = instance.exports as unknown as Engine;
+  buffer = e.memory.buffer;
+  engine = e;
+  for (const fn of onLoad) fn(e);
+  return e;
+}
+
+/** Compiles and instantiates the engine synchronously (Node, workers; browsers allow it for small modules). */
+export function initSync(): void {
+  if (engine) return;
+  start(new WebAssembly.Instance(new WebAssembly.Module(bytes() as BufferSource), {}));
+}
+
+/** Compiles and instantiates the engine; works in Node and in browsers. */
+export async function init(): Promise<void> {
+  if (engine) return;
+  const { instance } = await WebAssembly.instantiate(bytes() as BufferSource, {});
+  if (!engine) start(instance);
+}
+
+const isNode = typeof process === "object" && typeof process.versions?.node === "string";
+
+/** Returns the engine, loading it synchronously in Node; in a browser, an uninitialised engine is an error. */
+export function need(): Engine {
+  if (engine) return engine;
+  if (!isNode) throw new AdError("NOT_INITIALISED", "adtape is not initialised: call `await init()` first");
+  initSync();
+  return engine!;
+}
+
+/** Registers a callback that re-creates views when linear memory grows (their buffer detaches). */
+export function watchViews(renew: () => void): void {
+  onGrow.add(renew);
+}
+
+/** Stops re-creating a holder's views. */
+export function unwatchViews(renew: () => void): void {
+  onGrow.delete(renew);
+}
+
+/** Call after any engine call that may grow memory: renews every registered view if the buffer changed. */
+export function checkGrown(): void {
+  const b = engine!.memory.buffer;
+  if (b === buffer) return;
+  buffer = b;
+  for (const renew of onGrow) renew();
+}
