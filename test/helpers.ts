@@ -1,0 +1,18 @@
+/** @file Shared test helpers: a seeded RNG and uniform sampling. */
+
+/** A seeded uniform [0, 1) generator (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A uniform sample in [lo, hi). */
+export function uniform(r: () => number, lo: number, hi: number): number {
+  return lo + (hi - lo) * r();
+}
