@@ -26,7 +26,9 @@
  *
  * A node record is struct-of-arrays: node i is op[i], a[i], b[i], val[i], da[i], db[i], adj[i].
  * Node 0 of every tape is the constant 0 and the adjoint sink: unary ops and leaves point their unused
- * arguments at it with a zero partial, so the sweeps need no branch on arity.
+ * arguments at it with a zero partial, so the sweeps need no branch on arity. A constant operand is
+ * recorded as an argument index equal to the node's own index, its value preset in the node's `val`
+ * slot; `compute` reads it there, then rewrites that argument to node 0 with a zero partial.
  * The node kind is the op code's top bit (op ≥ TENSOR_OP_BASE is a tensor node, whose `val` slot holds
  * an arena offset and a shape id), so scalar records spend no byte on it.
  */

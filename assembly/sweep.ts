@@ -7,12 +7,18 @@ export function compute(t: usize, from: i32, to: i32): void {
   const op = field(t, H_OP), a = field(t, H_A), b = field(t, H_B);
   const val = field(t, H_VAL), da = field(t, H_DA), db = field(t, H_DB);
   for (let i = from; i < to; i++) {
-    const x = load<f64>(f64At(val, load<i32>(i32At(a, i))));
-    const y = load<f64>(f64At(val, load<i32>(i32At(b, i))));
+    const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
+    const x = load<f64>(f64At(val, ia));
+    const y = load<f64>(f64At(val, ib));
     evalOp(<i32>load<u8>(op + <usize>i), x, y, load<f64>(f64At(val, i)), false);
     store<f64>(f64At(val, i), V);
-    store<f64>(f64At(da, i), DX);
-    store<f64>(f64At(db, i), DY);
+    // An operand indexed by the node itself was a constant held in its value slot: from now on it is
+    // node 0 with a zero partial, so the sweeps never see it.
+    const ca = ia == i, cb = ib == i;
+    store<i32>(i32At(a, i), select<i32>(0, ia, ca));
+    store<i32>(i32At(b, i), select<i32>(0, ib, cb));
+    store<f64>(f64At(da, i), select<f64>(0, DX, ca));
+    store<f64>(f64At(db, i), select<f64>(0, DY, cb));
   }
 }
 
@@ -31,11 +37,19 @@ export function reverse(t: usize, top: i32): void {
   const da = field(t, H_DA), db = field(t, H_DB), adj = field(t, H_ADJ);
   for (let i = top; i > 0; i--) {
     const g = load<f64>(f64At(adj, i));
-    const zero = g == 0;
-    const pa = f64At(adj, load<i32>(i32At(a, i)));
-    store<f64>(pa, load<f64>(pa) + select<f64>(0, load<f64>(f64At(da, i)) * g, zero));
-    const pb = f64At(adj, load<i32>(i32At(b, i)));
-    store<f64>(pb, load<f64>(pb) + select<f64>(0, load<f64>(f64At(db, i)) * g, zero));
+    if (g == 0) continue;
+    // NOTE: operand index 0 (node 0) means "no operand"; skipping it keeps node 0's adjoint from
+    // becoming one long dependency chain through every unary node.
+    const ia = load<i32>(i32At(a, i));
+    if (ia != 0) {
+      const pa = f64At(adj, ia);
+      store<f64>(pa, load<f64>(pa) + load<f64>(f64At(da, i)) * g);
+    }
+    const ib = load<i32>(i32At(b, i));
+    if (ib != 0) {
+      const pb = f64At(adj, ib);
+      store<f64>(pb, load<f64>(pb) + load<f64>(f64At(db, i)) * g);
+    }
   }
 }
 

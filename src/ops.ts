@@ -3,9 +3,9 @@
  * Values and partials come only from the AS half (assembly/ops.ts); this file records nodes. Adding a
  * primitive touches this table, assembly/ops.ts and one row of test/ops.test.ts.
  */
-import { Scalar, Trace, traceOf, describe, type Operand } from "./trace.js";
+import { Scalar, Trace, describe, type Operand } from "./trace.js";
 import { need, whenLoaded, type Engine } from "./wasm.js";
-import { AdError, InputError } from "./errors.js";
+import { AdError, InputError, StaleHandleError } from "./errors.js";
 
 /** Op codes, identical to `enum Op` in assembly/ops.ts (checked against the engine's exports on load). */
 export const Op = {
@@ -98,14 +98,18 @@ function constant(code: number, x: number, y: number): number {
   return evalRow(code, x, y)[0];
 }
 
-/** The trace that a handle operand records onto (throws for anything that is not a Scalar or a number). */
+/** The trace a handle operand records onto; anything that is not a live Scalar or a number is an error. */
 function traceFrom(x: unknown): Trace {
-  if (x instanceof Scalar) return traceOf(x);
-  throw new InputError(
-    `expected a Scalar or a number, got ${describe(x)}` +
-      (describe(x) === "Tensor" ? " (take elements with .at(i); tensor ops arrive with the tensors issue)" : ""),
-    "operand",
-  );
+  const t = (x as Scalar).trace;
+  if (t === undefined || !t.live || !(x instanceof Scalar)) throw badOperand(x);
+  return t;
+}
+
+function badOperand(x: unknown): Error {
+  if (x instanceof Scalar) return new StaleHandleError();
+  const what = describe(x);
+  const hint = what === "Tensor" ? " (take elements with .at(i); tensor ops arrive with the tensors issue)" : "";
+  return new InputError(`expected a Scalar or a number, got ${what}${hint}`, "operand");
 }
 
 function unary(code: number): Unary {
@@ -116,14 +120,17 @@ function unary(code: number): Unary {
   }) as Unary;
 }
 
+// NOTE: the hot path of every recording: no allocation but the handle, and a constant operand costs no node.
 function binary(code: number): Binary {
   return ((x: Operand, y: Operand) => {
-    let t: Trace;
     if (typeof x === "number") {
       if (typeof y === "number") return constant(code, x, y);
-      t = traceFrom(y);
-    } else t = traceFrom(x);
-    return new Scalar(t, t.node(code, t.index(x), t.index(y)));
+      const t = traceFrom(y);
+      return new Scalar(t, t.nodeWithConstant(code, y.idx, x, true));
+    }
+    const t = traceFrom(x);
+    if (typeof y === "number") return new Scalar(t, t.nodeWithConstant(code, x.idx, y, false));
+    return new Scalar(t, t.node(code, x.idx, y.trace === t ? y.idx : t.index(y)));
   }) as Binary;
 }
 

@@ -24,6 +24,7 @@ export type Operand = Scalar | number;
 /** One transform call's recording: node count, the "computed up to" mark, and views of the tape's arrays. */
 export class Trace {
   n = 1; // node 0 is the constant 0 and the adjoint sink
+  cap = 0;
   computed = 0;
   live = true;
   /** Node indices of recorded comparisons (`lt`, `le`, …), in order: the guards a replay re-checks. */
@@ -77,7 +78,7 @@ export class Trace {
   private views(): void {
     const buf = this.e.memory.buffer;
     const h = new Uint32Array(buf, this.region.ptr, 8);
-    const cap = (this.region.cap = h[0]);
+    const cap = (this.cap = this.region.cap = h[0]);
     this.op = new Uint8Array(buf, h[1], cap);
     this.a = new Int32Array(buf, h[2], cap);
     this.b = new Int32Array(buf, h[3], cap);
@@ -97,10 +98,27 @@ export class Trace {
   /** Appends a node record (op, a, b) and returns its index; values are computed later, in batch. */
   node(code: number, a: number, b: number): number {
     const i = this.n;
-    if (i === this.region.cap) this.grow();
+    if (i === this.cap) this.grow();
     this.op[i] = code;
     this.a[i] = a;
     this.b[i] = b;
+    this.n = i + 1;
+    return i;
+  }
+
+  /** Appends a node with one constant operand, held in the node's own value slot until it is computed.
+   *
+   * The constant operand's index is the node itself; the engine reads the constant from there, then
+   * points that operand at node 0 with a zero partial, so no sweep ever sees it. `first` says which
+   * operand is the constant (`c - y` vs `y - c`).
+   */
+  nodeWithConstant(code: number, other: number, c: number, first: boolean): number {
+    const i = this.n;
+    if (i === this.cap) this.grow();
+    this.op[i] = code;
+    this.a[i] = first ? i : other;
+    this.b[i] = first ? other : i;
+    this.val[i] = c;
     this.n = i + 1;
     return i;
   }

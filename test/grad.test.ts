@@ -174,7 +174,7 @@ describe("inputs and outputs", () => {
     expect(v).toBeAllclose((1 + 1e-7) ** n, { rtol: 1e-9 });
     expect(g).toBeAllclose((1 + 1e-7) ** n, { rtol: 1e-9 });
     const stats = ad.memoryStats();
-    expect(stats.maxNodes).toBeGreaterThanOrEqual(2 * n);
+    expect(stats.maxNodes).toBeGreaterThanOrEqual(n); // a constant operand costs no node
     expect(stats.bytesPerNode).toBeLessThanOrEqual(48);
   });
 });
