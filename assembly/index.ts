@@ -4,7 +4,7 @@ import { bytesInUse, bytesHighWater } from "./tape";
 
 export { Op } from "./ops";
 export { NODE_BYTES, HEADER_BYTES, TENSOR_OP_BASE } from "./layout";
-export { tapeNew, tapeGrow, tapeFree, setLimit } from "./tape";
+export { tapeNew, tapeResize, tapeFree, setLimit } from "./tape";
 export { compute, clearAdjoints, reverse, gradient } from "./sweep";
 
 const ROW = memory.data(6 << 3, 16);

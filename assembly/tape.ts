@@ -50,14 +50,14 @@ function regrow(t: usize, off: i32, newBytes: usize): void {
   store<u32>(t + off, <u32>heap.realloc(field(t, off), newBytes));
 }
 
-/** Grows tape `t` to hold `cap` nodes, keeping every record; returns false when that would pass the limit. */
-export function tapeGrow(t: usize, cap: i32): bool {
+/** Resizes tape `t` to hold `cap` nodes, keeping the records below `cap`; returns false when growing would pass the limit. */
+export function tapeResize(t: usize, cap: i32): bool {
   const old = <i32>field(t, H_CAP);
-  if (cap <= old) return true;
+  if (cap < 1) return false;
   const extra = <f64>(cap - old) * NODE_BYTES;
   // NOTE: realloc may hold the old and new copies of the largest array at once; count that transient.
-  const transient = <f64>old * 8;
-  if (!fits(extra + transient)) return false;
+  const transient = <f64>min(old, cap) * 8;
+  if (extra > 0 && !fits(extra + transient)) return false;
   charge(transient);
   const c = <usize>cap;
   regrow(t, H_OP, c);

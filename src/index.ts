@@ -4,7 +4,7 @@ import * as ops from "./ops.js";
 export { init, initSync } from "./wasm.js";
 export { grad, valueAndGrad } from "./transforms/grad.js";
 export { Scalar, Tensor, setMemoryLimit, memoryStats, type Operand } from "./trace.js";
-export type { Tree, Handles, Grads } from "./tree.js";
+export type { Tree, InputOf, GradOf } from "./tree.js";
 export * from "./errors.js";
 export {
   add, sub, mul, div, neg, pow, exp, log, log1p, expm1, sqrt, sin, cos, tan, tanh, asin, acos, atan, atan2,

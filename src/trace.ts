@@ -6,6 +6,7 @@ import { InputError, OutOfMemoryError, StaleHandleError, AdError } from "./error
 const CONST = 0,
   INPUT = 1;
 const INITIAL_CAP = 1 << 12;
+const SETTLED_SLACK = 1.125;
 const NODE_BYTES = 41;
 
 /** One tape in linear memory, reused by every call at one nesting level. */
@@ -70,7 +71,15 @@ export class Trace {
   end(): void {
     this.live = false;
     unwatchViews(this.renew);
-    if (this.n > this.region.maxNodes) this.region.maxNodes = this.n;
+    const region = this.region;
+    if (this.n > region.maxNodes) region.maxNodes = this.n;
+    // Settle the region near its high-water mark (doubling may have overshot it by up to 2×); a
+    // later call of the same size then needs no growth, and the tape holds ≈ 46 bytes per node.
+    const settled = Math.max(INITIAL_CAP, Math.ceil((region.maxNodes * SETTLED_SLACK) / 1024) * 1024);
+    if (region.cap > settled * 1.125 && this.e.tapeResize(region.ptr, settled)) {
+      region.cap = settled;
+      checkGrown();
+    }
     depth--;
     active = this.parent;
   }
@@ -88,7 +97,7 @@ export class Trace {
 
   private grow(): void {
     const cap = this.region.cap * 2;
-    if (!this.e.tapeGrow(this.region.ptr, cap)) {
+    if (!this.e.tapeResize(this.region.ptr, cap)) {
       throw new OutOfMemoryError(this.e.memInUse() + this.region.cap * NODE_BYTES, memoryLimit);
     }
     checkGrown();
@@ -209,7 +218,6 @@ export class Scalar {
 
 /** A 1-D tensor handle over contiguous input nodes: `.at(i)`, `.length`, iteration and `.value`. */
 export class Tensor {
-  private readonly items: Scalar[] = [];
   constructor(
     readonly trace: Trace,
     readonly base: number,
@@ -218,12 +226,11 @@ export class Tensor {
 
   /** Element i as a Scalar (negative i counts from the end). */
   at(i: number): Scalar {
-    traceOf(this);
+    const t = traceOf(this);
     const k = i < 0 ? i + this.length : i;
-    if (!Number.isInteger(k) || k < 0 || k >= this.length) {
-      throw new InputError(`index ${i} out of range for a tensor of length ${this.length}`, "at");
-    }
-    return (this.items[k] ??= new Scalar(this.trace, this.base + k));
+    // NOTE: a fresh handle per call, not a cached one: handles that die young cost the GC nothing.
+    if ((k | 0) === k && k >= 0 && k < this.length) return new Scalar(t, this.base + k);
+    throw new InputError(`index ${i} out of range for a tensor of length ${this.length}`, "at");
   }
 
   *[Symbol.iterator](): IterableIterator<Scalar> {
@@ -253,7 +260,7 @@ export function setMemoryLimit(bytes: number): void {
   need().setLimit(memoryLimit);
 }
 
-/** Linear-memory use: bytes held by tapes now and at most, the Wasm memory size, nodes, and bytes per node. */
+/** Linear-memory use: tape bytes now and at most (the high-water mark includes growth transients), the Wasm memory size, the most nodes one tape held, and bytes per node (tape bytes now ÷ those nodes). */
 export function memoryStats(): {
   bytesInUse: number;
   highWater: number;
@@ -264,13 +271,13 @@ export function memoryStats(): {
 } {
   const e = need();
   const maxNodes = Math.max(0, ...regions.map((r) => r.maxNodes));
-  const highWater = e.memHighWater();
+  const bytesInUse = e.memInUse();
   return {
-    bytesInUse: e.memInUse(),
-    highWater,
+    bytesInUse,
+    highWater: e.memHighWater(),
     wasmBytes: e.memory.buffer.byteLength,
     maxNodes,
-    bytesPerNode: maxNodes ? highWater / maxNodes : NaN,
+    bytesPerNode: maxNodes ? bytesInUse / maxNodes : NaN,
     recordBytes: NODE_BYTES,
   };
 }

@@ -5,19 +5,15 @@ import { InputError } from "./errors.js";
 /** What a transformed function may take: a number, a vector, or arrays and plain objects of them. */
 export type Tree = number | Float64Array | readonly number[] | readonly Tree[] | { readonly [key: string]: Tree };
 
-/** The handles `f` receives for an input of type X: Scalar for a number, Tensor for a vector, trees alike. */
-export type Handles<X> = X extends number
-  ? Scalar
-  : X extends Float64Array | readonly number[]
-    ? Tensor
-    : { [K in keyof X]: Handles<X[K]> };
-
-/** The gradient's type for an input of type X: number for a number, Float64Array for a vector, trees alike. */
-export type Grads<X> = X extends number
+/** The input a transformed function takes, given the handles `f` receives (Scalar → number, Tensor → vector, trees alike). */
+export type InputOf<H> = H extends Scalar
   ? number
-  : X extends Float64Array | readonly number[]
-    ? Float64Array
-    : { -readonly [K in keyof X]: Grads<X[K]> };
+  : H extends Tensor
+    ? Float64Array | readonly number[]
+    : { readonly [K in keyof H]: InputOf<H[K]> };
+
+/** The gradient's type, given the handles `f` receives (Scalar → number, Tensor → Float64Array, trees alike). */
+export type GradOf<H> = H extends Scalar ? number : H extends Tensor ? Float64Array : { -readonly [K in keyof H]: GradOf<H[K]> };
 
 type HandleTree = Scalar | Tensor | HandleTree[] | { [key: string]: HandleTree };
 

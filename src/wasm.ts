@@ -6,7 +6,7 @@ import { AdError } from "./errors.js";
 export interface Engine {
   memory: WebAssembly.Memory;
   tapeNew(cap: number): number;
-  tapeGrow(tape: number, cap: number): number;
+  tapeResize(tape: number, cap: number): number;
   tapeFree(tape: number): void;
   setLimit(bytes: number): void;
   compute(tape: number, from: number, to: number): void;

@@ -1,6 +1,6 @@
 /** @file Reverse mode: `grad` and `valueAndGrad`, a record, one engine sweep, and a read-back. */
 import { Scalar, Tensor, Trace } from "../trace.js";
-import { recordInputs, readGradients, zeroGradients, type Tree, type Handles, type Grads } from "../tree.js";
+import { recordInputs, readGradients, zeroGradients, type InputOf, type GradOf } from "../tree.js";
 import { OutputError, StaleHandleError, AdError } from "../errors.js";
 
 /** What `f` may return for `grad`: a Scalar, a 1-element Tensor, or a number (a constant). */
@@ -35,11 +35,11 @@ function evaluateWithGradient(f: (h: never) => unknown, x: unknown): [number, un
 }
 
 /** Returns a function computing f(x) and its gradient, shaped like x, in one recording and one reverse sweep. */
-export function valueAndGrad<X = Tree>(f: (x: Handles<X>) => ScalarOutput): (x: X) => [number, Grads<X>] {
-  return (x) => evaluateWithGradient(f, x) as [number, Grads<X>];
+export function valueAndGrad<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => [number, GradOf<H>] {
+  return (x) => evaluateWithGradient(f, x) as [number, GradOf<H>];
 }
 
 /** Returns a function computing the gradient of scalar-valued f, shaped like its input. */
-export function grad<X = Tree>(f: (x: Handles<X>) => ScalarOutput): (x: X) => Grads<X> {
-  return (x) => evaluateWithGradient(f, x)[1] as Grads<X>;
+export function grad<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => GradOf<H> {
+  return (x) => evaluateWithGradient(f, x)[1] as GradOf<H>;
 }
