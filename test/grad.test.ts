@@ -218,3 +218,36 @@ describe("errors", () => {
     expect(e.name).toBe("StaleHandleError");
   });
 });
+
+describe("memory", () => {
+  it("a tape over the limit set with setMemoryLimit is an OutOfMemoryError, and the next call works", () => {
+    const chain = (n: number) => (x: ad.Scalar) => {
+      let y = x;
+      for (let i = 0; i < n; i++) y = y.mul(1.000001);
+      return y;
+    };
+    const before = ad.memoryStats().bytesInUse;
+    ad.setMemoryLimit(before + 8 * 2 ** 20); // room for ≈ 200 000 more nodes
+    try {
+      expect(() => ad.grad(chain(2_000_000))(1)).toThrow(ad.OutOfMemoryError);
+      expect(ad.grad(chain(10))(1)).toBeAllclose(1.000001 ** 10, { rtol: 1e-15 });
+    } finally {
+      ad.setMemoryLimit(2 ** 31);
+    }
+    expect(ad.grad(chain(2_000_000))(1)).toBeAllclose(1.000001 ** 2_000_000, { rtol: 1e-9 });
+  });
+
+  it("repeated grad calls of one size allocate no more tape memory after the first", () => {
+    const f = (x: ad.Tensor) => {
+      let s: ad.Operand = 0;
+      for (const e of x) s = ad.add(s, ad.mul(e, e));
+      return s as ad.Scalar;
+    };
+    const x = new Float64Array(50_000).fill(0.5);
+    ad.grad(f)(x);
+    const { bytesInUse, wasmBytes } = ad.memoryStats();
+    for (let i = 0; i < 20; i++) ad.grad(f)(x);
+    expect(ad.memoryStats().bytesInUse).toBe(bytesInUse);
+    expect(ad.memoryStats().wasmBytes).toBe(wasmBytes);
+  });
+});
