@@ -279,7 +279,7 @@ export function digamma(x: f64): f64 {
   if (x != x || x == Math.floor(x)) return NaN; // NaN, pole, or -Inf
   // NOTE: reflection ψ(x) = ψ(1 - x) - π cot(πx). cot is taken of the exactly reduced argument, so
   // it stays accurate next to the poles; between them ψ has one root per unit interval, where the
-  // subtraction cancels and the error is absolute (~1e-16 × |ψ(1 - x)|), not relative.
+  // subtraction cancels and the error is absolute (a few 1e-16 × |ψ(1 - x)|), not relative.
   return digammaPositive(1.0 - x) - piCotPiReduced(fracNearest(x));
 }
 

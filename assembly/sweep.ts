@@ -6,11 +6,18 @@ import { evalOp, V, DX, DY } from "./ops";
 export function compute(t: usize, from: i32, to: i32): void {
   const op = field(t, H_OP), a = field(t, H_A), b = field(t, H_B);
   const val = field(t, H_VAL), da = field(t, H_DA), db = field(t, H_DB);
+  // NOTE: on a serial chain every node reads the value stored one iteration ago; taking it from a
+  // register (`prev`) instead of memory takes the store-to-load latency off the critical path.
+  let prev: f64 = from > 0 ? load<f64>(f64At(val, from - 1)) : 0;
   for (let i = from; i < to; i++) {
     const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
-    const x = load<f64>(f64At(val, ia));
-    const y = load<f64>(f64At(val, ib));
+    let x: f64, y: f64;
+    if (ia == i - 1) x = prev;
+    else x = load<f64>(f64At(val, ia));
+    if (ib == i - 1) y = prev;
+    else y = load<f64>(f64At(val, ib));
     evalOp(<i32>load<u8>(op + <usize>i), x, y, load<f64>(f64At(val, i)), false);
+    prev = V;
     store<f64>(f64At(val, i), V);
     // An operand indexed by the node itself was a constant held in its value slot: from now on it is
     // node 0 with a zero partial, so the sweeps never see it.
@@ -35,21 +42,24 @@ export function clearAdjoints(t: usize, n: i32): void {
 export function reverse(t: usize, top: i32): void {
   const a = field(t, H_A), b = field(t, H_B);
   const da = field(t, H_DA), db = field(t, H_DB), adj = field(t, H_ADJ);
+  // NOTE: `carry` holds what node i sends to node i - 1 (the usual operand on a chain) in a register,
+  // so a serial chain does not wait on a store and a reload per node.
+  let carry: f64 = 0;
   for (let i = top; i > 0; i--) {
-    const g = load<f64>(f64At(adj, i));
+    const pg = f64At(adj, i);
+    const g = load<f64>(pg) + carry;
+    carry = 0;
     if (g == 0) continue;
-    // NOTE: operand index 0 (node 0) means "no operand"; skipping it keeps node 0's adjoint from
-    // becoming one long dependency chain through every unary node.
+    store<f64>(pg, g);
+    // Operand index 0 (node 0) means "no operand".
     const ia = load<i32>(i32At(a, i));
-    if (ia != 0) {
-      const pa = f64At(adj, ia);
-      store<f64>(pa, load<f64>(pa) + load<f64>(f64At(da, i)) * g);
-    }
+    const ga = load<f64>(f64At(da, i)) * g;
+    if (ia == i - 1) carry += ga;
+    else if (ia != 0) store<f64>(f64At(adj, ia), load<f64>(f64At(adj, ia)) + ga);
     const ib = load<i32>(i32At(b, i));
-    if (ib != 0) {
-      const pb = f64At(adj, ib);
-      store<f64>(pb, load<f64>(pb) + load<f64>(f64At(db, i)) * g);
-    }
+    const gb = load<f64>(f64At(db, i)) * g;
+    if (ib == i - 1) carry += gb;
+    else if (ib != 0) store<f64>(f64At(adj, ib), load<f64>(f64At(adj, ib)) + gb);
   }
 }
 

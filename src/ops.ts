@@ -120,17 +120,34 @@ function unary(code: number): Unary {
   }) as Unary;
 }
 
-// NOTE: the hot path of every recording: no allocation but the handle, and a constant operand costs no node.
+// NOTE: the hot path of every recording, written out so V8 compiles it as one piece: no allocation but
+// the handle. A constant operand costs no node: its index is the new node's own, its value preset in
+// the node's value slot; the engine reads it there, then points the operand at node 0 (layout.ts).
 function binary(code: number): Binary {
   return ((x: Operand, y: Operand) => {
+    let t: Trace, i: number, a: number, b: number;
     if (typeof x === "number") {
       if (typeof y === "number") return constant(code, x, y);
-      const t = traceFrom(y);
-      return new Scalar(t, t.nodeWithConstant(code, y.idx, x, true));
+      t = traceFrom(y);
+      if ((i = t.n) === t.cap) t.grow();
+      t.val[i] = x;
+      a = i;
+      b = y.idx;
+    } else {
+      t = traceFrom(x);
+      if ((i = t.n) === t.cap) t.grow();
+      a = x.idx;
+      if (typeof y !== "number") b = y.trace === t ? y.idx : t.index(y);
+      else {
+        t.val[i] = y;
+        b = i;
+      }
     }
-    const t = traceFrom(x);
-    if (typeof y === "number") return new Scalar(t, t.nodeWithConstant(code, x.idx, y, false));
-    return new Scalar(t, t.node(code, x.idx, y.trace === t ? y.idx : t.index(y)));
+    t.op[i] = code;
+    t.a[i] = a;
+    t.b[i] = b;
+    t.n = i + 1;
+    return new Scalar(t, i);
   }) as Binary;
 }
 

@@ -1,5 +1,5 @@
 /** @file Recording: the per-level tape regions, the per-call Trace that writes records through views, and the Scalar/Tensor handles. */
-import { need, checkGrown, watchViews, unwatchViews, type Engine } from "./wasm.js";
+import { need, checkGrown, watchViews, type Engine } from "./wasm.js";
 import { InputError, OutOfMemoryError, StaleHandleError, AdError } from "./errors.js";
 
 /** Op codes of the leaves a trace writes itself (the rest live in ops.ts). */
@@ -8,12 +8,48 @@ const CONST = 0,
 const INITIAL_CAP = 1 << 12;
 const SETTLED_SLACK = 1.125;
 const NODE_BYTES = 41;
+let memoryLimit = 2 ** 31;
 
-/** One tape in linear memory, reused by every call at one nesting level. */
+/** One tape in linear memory, reused by every call at one nesting level, with views of its arrays. */
 class Region {
-  cap = INITIAL_CAP;
+  cap = 0;
   maxNodes = 0;
-  constructor(readonly ptr: number) {}
+  /** The trace recording on this region now, if any (one per nesting level at a time). */
+  trace: Trace | undefined;
+  op!: Uint8Array;
+  a!: Int32Array;
+  b!: Int32Array;
+  val!: Float64Array;
+  adj!: Float64Array;
+
+  constructor(
+    readonly e: Engine,
+    readonly ptr: number,
+  ) {
+    this.views();
+    watchViews(() => this.views());
+  }
+
+  /** Re-creates the views (after the tape was resized or linear memory grew) and hands them to the trace. */
+  views(): void {
+    const buf = this.e.memory.buffer;
+    const h = new Uint32Array(buf, this.ptr, 8);
+    const cap = (this.cap = h[0]);
+    this.op = new Uint8Array(buf, h[1], cap);
+    this.a = new Int32Array(buf, h[2], cap);
+    this.b = new Int32Array(buf, h[3], cap);
+    this.val = new Float64Array(buf, h[4], cap);
+    this.adj = new Float64Array(buf, h[7], cap);
+    this.trace?.adopt(this);
+  }
+
+  /** Resizes the tape to `cap` nodes; false when the memory limit forbids it. */
+  resize(cap: number): boolean {
+    if (!this.e.tapeResize(this.ptr, cap)) return false;
+    checkGrown();
+    this.views();
+    return true;
+  }
 }
 const regions: Region[] = [];
 let depth = 0;
@@ -38,30 +74,39 @@ export class Trace {
   val!: Float64Array;
   adj!: Float64Array;
   readonly e: Engine;
-  private readonly renew = () => this.views();
 
   private constructor(
     readonly region: Region,
     readonly parent: Trace | undefined,
   ) {
-    this.e = need();
-    this.views();
-    watchViews(this.renew);
+    this.e = region.e;
+    region.trace = this;
+    this.adopt(region);
     this.op[0] = CONST;
     this.a[0] = 0;
     this.b[0] = 0;
     this.val[0] = 0;
   }
 
+  /** Takes the region's current views (the record path reads them straight off the trace). */
+  adopt(r: Region): void {
+    this.cap = r.cap;
+    this.op = r.op;
+    this.a = r.a;
+    this.b = r.b;
+    this.val = r.val;
+    this.adj = r.adj;
+  }
+
   /** Opens a trace on the tape of the next nesting level. */
   static begin(): Trace {
-    const e = need();
     let region = regions[depth];
     if (!region) {
+      const e = need();
       const ptr = e.tapeNew(INITIAL_CAP);
-      if (!ptr) throw new OutOfMemoryError(INITIAL_CAP * NODE_BYTES, NaN);
+      if (!ptr) throw new OutOfMemoryError(INITIAL_CAP * NODE_BYTES, memoryLimit);
       checkGrown();
-      region = regions[depth] = new Region(ptr);
+      region = regions[depth] = new Region(e, ptr);
     }
     depth++;
     return (active = new Trace(region, active));
@@ -70,38 +115,22 @@ export class Trace {
   /** Closes the trace: its handles become stale and the tape is free for the next call. */
   end(): void {
     this.live = false;
-    unwatchViews(this.renew);
     const region = this.region;
+    region.trace = undefined;
     if (this.n > region.maxNodes) region.maxNodes = this.n;
     // Settle the region near its high-water mark (doubling may have overshot it by up to 2×); a
     // later call of the same size then needs no growth, and the tape holds ≈ 46 bytes per node.
     const settled = Math.max(INITIAL_CAP, Math.ceil((region.maxNodes * SETTLED_SLACK) / 1024) * 1024);
-    if (region.cap > settled * 1.125 && this.e.tapeResize(region.ptr, settled)) {
-      region.cap = settled;
-      checkGrown();
-    }
+    if (region.cap > settled * 1.125) region.resize(settled);
     depth--;
     active = this.parent;
   }
 
-  private views(): void {
-    const buf = this.e.memory.buffer;
-    const h = new Uint32Array(buf, this.region.ptr, 8);
-    const cap = (this.cap = this.region.cap = h[0]);
-    this.op = new Uint8Array(buf, h[1], cap);
-    this.a = new Int32Array(buf, h[2], cap);
-    this.b = new Int32Array(buf, h[3], cap);
-    this.val = new Float64Array(buf, h[4], cap);
-    this.adj = new Float64Array(buf, h[7], cap);
-  }
-
-  private grow(): void {
-    const cap = this.region.cap * 2;
-    if (!this.e.tapeResize(this.region.ptr, cap)) {
-      throw new OutOfMemoryError(this.e.memInUse() + this.region.cap * NODE_BYTES, memoryLimit);
+  /** Doubles the tape's capacity (renewing the views), or throws OutOfMemoryError at the limit. */
+  grow(): void {
+    if (!this.region.resize(this.cap * 2)) {
+      throw new OutOfMemoryError(this.e.memInUse() + this.cap * NODE_BYTES, memoryLimit);
     }
-    checkGrown();
-    this.views();
   }
 
   /** Appends a node record (op, a, b) and returns its index; values are computed later, in batch. */
@@ -111,23 +140,6 @@ export class Trace {
     this.op[i] = code;
     this.a[i] = a;
     this.b[i] = b;
-    this.n = i + 1;
-    return i;
-  }
-
-  /** Appends a node with one constant operand, held in the node's own value slot until it is computed.
-   *
-   * The constant operand's index is the node itself; the engine reads the constant from there, then
-   * points that operand at node 0 with a zero partial, so no sweep ever sees it. `first` says which
-   * operand is the constant (`c - y` vs `y - c`).
-   */
-  nodeWithConstant(code: number, other: number, c: number, first: boolean): number {
-    const i = this.n;
-    if (i === this.cap) this.grow();
-    this.op[i] = code;
-    this.a[i] = first ? i : other;
-    this.b[i] = first ? other : i;
-    this.val[i] = c;
     this.n = i + 1;
     return i;
   }
@@ -250,8 +262,6 @@ export class Tensor {
     return t.val.slice(this.base, this.base + this.length);
   }
 }
-
-let memoryLimit = 2 ** 31;
 
 /** Caps the bytes tapes may hold; a recording that would pass it throws OutOfMemoryError. */
 export function setMemoryLimit(bytes: number): void {

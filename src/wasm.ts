@@ -76,11 +76,6 @@ export function watchViews(renew: () => void): void {
   onGrow.add(renew);
 }
 
-/** Stops re-creating a holder's views. */
-export function unwatchViews(renew: () => void): void {
-  onGrow.delete(renew);
-}
-
 /** Call after any engine call that may grow memory: renews every registered view if the buffer changed. */
 export function checkGrown(): void {
   const b = engine!.memory.buffer;
