@@ -48,9 +48,9 @@ export function reverse(t: usize, top: i32): void {
   for (let i = top; i > 0; i--) {
     const pg = f64At(adj, i);
     const g = load<f64>(pg) + carry;
+    store<f64>(pg, g);
     carry = 0;
     if (g == 0) continue;
-    store<f64>(pg, g);
     // Operand index 0 (node 0) means "no operand".
     const ia = load<i32>(i32At(a, i));
     const ga = load<f64>(f64At(da, i)) * g;

@@ -150,6 +150,12 @@ describe("inputs and outputs", () => {
     expect(ad.stopGradient(3)).toBe(3);
   });
 
+  it("adjoints that cancel leave exactly zero on the input (−x + x)", () => {
+    // node 2 = neg(x) sends its adjoint to node 1 in a register while node 3 = add(node 2, x) wrote to memory
+    expect(ad.grad((x: ad.Scalar) => ad.add(ad.neg(x), x))(3)).toBe(0);
+    expect(ad.grad((x: ad.Tensor) => ad.add(ad.neg(x.at(1)), x.at(1)).mul(x.at(0)))([2, 3])).toEqual(new Float64Array([0, 0]));
+  });
+
   it("stopGradient keeps the value and blocks the derivative", () => {
     expect(ad.valueAndGrad((x: ad.Scalar) => x.mul(ad.stopGradient(x)))(3)).toEqual([9, 3]);
   });
