@@ -116,7 +116,13 @@ function unary(code: number): Unary {
   return ((x: Operand) => {
     if (typeof x === "number") return constant(code, x, 0);
     const t = traceFrom(x);
-    return new Scalar(t, t.node(code, x.idx, 0));
+    let i: number;
+    if ((i = t.n) === t.cap) t.grow();
+    t.op[i] = code;
+    t.a[i] = x.idx;
+    t.b[i] = 0;
+    t.n = i + 1;
+    return new Scalar(t, i);
   }) as Unary;
 }
 
