@@ -7,8 +7,12 @@ const CONST = 0,
   INPUT = 1;
 const INITIAL_CAP = 1 << 12;
 const SETTLED_SLACK = 1.125;
-const NODE_BYTES = 41;
 let memoryLimit = 2 ** 31;
+
+/** Bytes of one scalar node record, as the engine lays it out (assembly/layout.ts). */
+function nodeBytes(e: Engine): number {
+  return (e.NODE_BYTES as WebAssembly.Global).value as number;
+}
 
 /** One tape in linear memory, reused by every call at one nesting level, with views of its arrays. */
 class Region {
@@ -104,7 +108,7 @@ export class Trace {
     if (!region) {
       const e = need();
       const ptr = e.tapeNew(INITIAL_CAP);
-      if (!ptr) throw new OutOfMemoryError(INITIAL_CAP * NODE_BYTES, memoryLimit);
+      if (!ptr) throw new OutOfMemoryError(INITIAL_CAP * nodeBytes(e), memoryLimit);
       checkGrown();
       region = regions[depth] = new Region(e, ptr);
     }
@@ -129,7 +133,7 @@ export class Trace {
   /** Doubles the tape's capacity (renewing the views), or throws OutOfMemoryError at the limit. */
   grow(): void {
     if (!this.region.resize(this.cap * 2)) {
-      throw new OutOfMemoryError(this.e.memInUse() + this.cap * NODE_BYTES, memoryLimit);
+      throw new OutOfMemoryError(this.e.memInUse() + this.cap * nodeBytes(this.e), memoryLimit);
     }
   }
 
@@ -178,11 +182,6 @@ export class Trace {
     this.e.gradient(this.region.ptr, this.computed, this.n, out, seed);
     this.computed = this.n;
   }
-}
-
-/** The trace ops record onto when no handle names one: the innermost open transform call. */
-export function activeTrace(): Trace | undefined {
-  return active;
 }
 
 function foreign(t: Trace): AdError {
@@ -288,6 +287,6 @@ export function memoryStats(): {
     wasmBytes: e.memory.buffer.byteLength,
     maxNodes,
     bytesPerNode: maxNodes ? bytesInUse / maxNodes : NaN,
-    recordBytes: NODE_BYTES,
+    recordBytes: nodeBytes(e),
   };
 }
