@@ -5,7 +5,8 @@ import { bytesInUse, bytesHighWater } from "./tape";
 export { Op } from "./ops";
 export { NODE_BYTES, HEADER_BYTES, TENSOR_OP_BASE } from "./layout";
 export { tapeNew, tapeResize, tapeFree, setLimit } from "./tape";
-export { compute, clearAdjoints, reverse, gradient } from "./sweep";
+export { compute, clearAdjoints, reverse } from "./sweep";
+export { streamProbe } from "./probe";
 
 const ROW = memory.data(6 << 3, 16);
 

@@ -62,11 +62,3 @@ export function reverse(t: usize, top: i32): void {
     else if (ib != 0) store<f64>(f64At(adj, ib), load<f64>(f64At(adj, ib)) + gb);
   }
 }
-
-/** Computes nodes [from, to), then sweeps the gradient of node `out` (seeded with `seed`) into the adjoints. */
-export function gradient(t: usize, from: i32, to: i32, out: i32, seed: f64): void {
-  compute(t, from, to);
-  clearAdjoints(t, out + 1);
-  store<f64>(f64At(field(t, H_ADJ), out), seed);
-  reverse(t, out);
-}

@@ -15,9 +15,11 @@ function nodeBytes(e: Engine): number {
 }
 
 /** One tape in linear memory, reused by every call at one nesting level, with views of its arrays. */
-class Region {
+export class Region {
   cap = 0;
   maxNodes = 0;
+  /** Counts the traces recorded here: a pullback holding an older epoch finds its tape overwritten. */
+  epoch = 0;
   /** The trace recording on this region now, if any (one per nesting level at a time). */
   trace: Trace | undefined;
   op!: Uint8Array;
@@ -85,6 +87,7 @@ export class Trace {
   ) {
     this.e = region.e;
     region.trace = this;
+    region.epoch++;
     this.adopt(region);
     this.op[0] = CONST;
     this.a[0] = 0;
@@ -175,12 +178,6 @@ export class Trace {
   value(i: number): number {
     if (i >= this.computed) this.flush();
     return this.val[i];
-  }
-
-  /** Computes pending nodes and sweeps adjoints from node `out` seeded with `seed` (one engine call). */
-  reverseFrom(out: number, seed = 1): void {
-    this.e.gradient(this.region.ptr, this.computed, this.n, out, seed);
-    this.computed = this.n;
   }
 }
 

@@ -15,7 +15,8 @@ export type InputOf<H> = H extends Scalar
 /** The gradient's type, given the handles `f` receives (Scalar → number, Tensor → Float64Array, trees alike). */
 export type GradOf<H> = H extends Scalar ? number : H extends Tensor ? Float64Array : { -readonly [K in keyof H]: GradOf<H[K]> };
 
-type HandleTree = Scalar | Tensor | HandleTree[] | { [key: string]: HandleTree };
+/** A tree of input handles, as `recordInputs` returns it. */
+export type HandleTree = Scalar | Tensor | HandleTree[] | { [key: string]: HandleTree };
 
 function isPlainObject(x: object): boolean {
   const proto = Object.getPrototypeOf(x);
@@ -48,7 +49,7 @@ export function recordInputs(t: Trace, x: unknown, path = "x"): HandleTree {
 }
 
 /** Reads the adjoints of a tree of input handles into a gradient tree of the same structure. */
-export function readGradients(t: Trace, h: HandleTree): unknown {
+export function readGradients(t: { readonly adj: Float64Array }, h: HandleTree): unknown {
   if (h instanceof Scalar) return t.adj[h.idx];
   if (h instanceof Tensor) return t.adj.slice(h.base, h.base + h.length);
   if (Array.isArray(h)) return h.map((c) => readGradients(t, c));

@@ -12,7 +12,6 @@ export interface Engine {
   compute(tape: number, from: number, to: number): void;
   clearAdjoints(tape: number, n: number): void;
   reverse(tape: number, top: number): void;
-  gradient(tape: number, from: number, to: number, out: number, seed: number): void;
   evalRow(op: number, x: number, y: number): void;
   rowScratch(): number;
   memInUse(): number;

@@ -1,45 +1,50 @@
-/** @file Reverse mode: `grad` and `valueAndGrad`, a record, one engine sweep, and a read-back. */
-import { Scalar, Tensor, Trace } from "../trace.js";
-import { recordInputs, readGradients, zeroGradients, type InputOf, type GradOf } from "../tree.js";
-import { OutputError, StaleHandleError, AdError } from "../errors.js";
+/** @file `grad` and `valueAndGrad`: a `vjp` of a scalar-valued function, pulled back with cotangent 1. */
+import { Scalar, Tensor } from "../trace.js";
+import { type InputOf, type GradOf } from "../tree.js";
+import { OutputError } from "../errors.js";
+import { linearize } from "./vjp.js";
 
 /** What `f` may return for `grad`: a Scalar, a 1-element Tensor, or a number (a constant). */
 export type ScalarOutput = Scalar | Tensor | number;
 
-/** Node index of a scalar output `y` on `t`, or -1 when `y` is a plain number (a constant). */
-export function scalarOutput(t: Trace, y: unknown): number {
-  if (typeof y === "number") return -1;
-  if (y instanceof Scalar || y instanceof Tensor) {
-    if (!y.trace.live) throw new StaleHandleError("the returned handle");
-    if (y.trace !== t) throw new AdError("NESTING", "f returned a handle of an enclosing transform");
-    if (y instanceof Scalar) return y.idx;
-    if (y.length === 1) return y.base;
-    throw new OutputError(`f must return a scalar, got a Tensor of shape [${y.length}]`);
+/** Options of `grad` and `valueAndGrad`: with `hasAux`, f returns `[loss, aux]` and aux comes back as plain values. */
+export interface GradOptions {
+  hasAux?: boolean;
+}
+
+function isScalar(y: unknown): boolean {
+  return typeof y === "number" || y instanceof Scalar || (y instanceof Tensor && y.length === 1);
+}
+
+/** Records f at x, checks that it is scalar, and pulls back 1: [f(x), gradient, aux]. */
+function valueGradAux(f: (h: never) => unknown, x: unknown, hasAux: boolean): [number, unknown, unknown] {
+  const { y, value, aux, pullback } = linearize(f, x, hasAux);
+  if (!isScalar(y)) {
+    const what = y instanceof Tensor ? `a Tensor of shape [${y.length}]` : Array.isArray(y) ? "an array" : typeof y;
+    throw new OutputError(`f must return a scalar (a Scalar, a 1-element Tensor or a number), got ${what}`);
   }
-  throw new OutputError(`f must return a scalar (a Scalar, a 1-element Tensor or a number), got ${y === null ? "null" : typeof y}`);
+  const scalar = typeof value === "number";
+  return [scalar ? value : (value as Float64Array)[0], pullback(scalar ? 1 : [1]), aux];
 }
 
-/** Records f at x, sweeps once in reverse, and returns [f(x), gradient tree]. */
-function evaluateWithGradient(f: (h: never) => unknown, x: unknown): [number, unknown] {
-  const t = Trace.begin();
-  try {
-    const h = recordInputs(t, x);
-    const y = f(h as never);
-    const out = scalarOutput(t, y);
-    if (out < 0) return [y as number, zeroGradients(h)];
-    t.reverseFrom(out);
-    return [t.val[out], readGradients(t, h)];
-  } finally {
-    t.end();
-  }
+/** Returns a function computing [f(x), gradient] from one recording and one reverse sweep; with `hasAux`, [[f(x), aux], gradient]. */
+export function valueAndGrad<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => [number, GradOf<H>];
+export function valueAndGrad<H, A>(f: (x: H) => [ScalarOutput, A], opts: { hasAux: true }): (x: InputOf<H>) => [[number, A], GradOf<H>];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function valueAndGrad(f: (h: never) => unknown, opts: GradOptions = {}): (x: any) => any {
+  return (x: unknown) => {
+    const [v, g, aux] = valueGradAux(f, x, !!opts.hasAux);
+    return opts.hasAux ? [[v, aux], g] : [v, g];
+  };
 }
 
-/** Returns a function computing f(x) and its gradient, shaped like x, in one recording and one reverse sweep. */
-export function valueAndGrad<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => [number, GradOf<H>] {
-  return (x) => evaluateWithGradient(f, x) as [number, GradOf<H>];
-}
-
-/** Returns a function computing the gradient of scalar-valued f, shaped like its input. */
-export function grad<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => GradOf<H> {
-  return (x) => evaluateWithGradient(f, x)[1] as GradOf<H>;
+/** Returns a function computing the gradient of scalar-valued f, shaped like its input; with `hasAux`, [gradient, aux]. */
+export function grad<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => GradOf<H>;
+export function grad<H, A>(f: (x: H) => [ScalarOutput, A], opts: { hasAux: true }): (x: InputOf<H>) => [GradOf<H>, A];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function grad(f: (h: never) => unknown, opts: GradOptions = {}): (x: any) => any {
+  return (x: unknown) => {
+    const [, g, aux] = valueGradAux(f, x, !!opts.hasAux);
+    return opts.hasAux ? [g, aux] : g;
+  };
 }

@@ -1,0 +1,122 @@
+/** @file Reverse mode's core: `vjp` records f once and returns its value with a pullback that re-sweeps the kept tape; `grad` is built on it. */
+import { Scalar, Tensor, Trace, type Region, describe } from "../trace.js";
+import { recordInputs, readGradients, zeroGradients, type HandleTree, type InputOf, type GradOf } from "../tree.js";
+import { InputError, OutputError, StaleHandleError, AdError } from "../errors.js";
+
+/** The plain value of an output of type Y: number for a Scalar or number, Float64Array for a Tensor, trees alike. */
+export type OutputOf<Y> = Y extends Scalar | number ? number : Y extends Tensor ? Float64Array : { -readonly [K in keyof Y]: OutputOf<Y[K]> };
+/** A cotangent for an output of type Y: shaped like its value (a number[] may stand for a Float64Array). */
+export type CotangentOf<Y> = Y extends Scalar | number
+  ? number
+  : Y extends Tensor
+    ? Float64Array | readonly number[]
+    : { readonly [K in keyof Y]: CotangentOf<Y[K]> };
+
+/** f recorded at x: its plain value, the output nodes (-1 for a constant leaf), and the pullback. */
+export interface Linearized {
+  value: unknown;
+  pullback: (ct: unknown) => unknown;
+}
+
+const isPlainObject = (x: object) => [Object.prototype, null].includes(Object.getPrototypeOf(x));
+
+/** Walks f's output, collecting output node indices in tree order, and returns its plain value. */
+function readOutputs(t: Trace, y: unknown, path: string, outs: number[]): unknown {
+  if (typeof y === "number") return outs.push(-1), y;
+  if (y instanceof Scalar || y instanceof Tensor) {
+    if (!y.trace.live) throw new StaleHandleError(`the returned handle at ${path}`);
+    if (y.trace !== t) throw new AdError("NESTING", `f returned a handle of an enclosing transform at ${path}`);
+    if (y instanceof Scalar) return outs.push(y.idx), t.val[y.idx];
+    for (let i = 0; i < y.length; i++) outs.push(y.base + i);
+    return t.val.slice(y.base, y.base + y.length);
+  }
+  if (Array.isArray(y)) return y.map((c, i) => readOutputs(t, c, `${path}[${i}]`, outs));
+  if (typeof y === "object" && y !== null && isPlainObject(y)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(y)) out[k] = readOutputs(t, (y as Record<string, unknown>)[k], `${path}.${k}`, outs);
+    return out;
+  }
+  throw new OutputError(`${path}: f returned ${describe(y)}; expected Scalars, Tensors, numbers, or arrays and plain objects of them`);
+}
+
+/** Flattens a cotangent shaped like the output value `like` into `seeds`, in tree order. */
+function flattenCotangent(ct: unknown, like: unknown, path: string, seeds: number[]): void {
+  if (typeof like === "number") {
+    if (typeof ct !== "number") throw new InputError(`expected a number, got ${describe(ct)}`, path);
+    seeds.push(ct);
+  } else if (like instanceof Float64Array) {
+    const ok = ct instanceof Float64Array || (Array.isArray(ct) && ct.every((v) => typeof v === "number"));
+    if (!ok || (ct as ArrayLike<number>).length !== like.length) {
+      throw new InputError(`expected a Float64Array or number[] of length ${like.length}, got ${describe(ct)}`, path);
+    }
+    for (let i = 0; i < like.length; i++) seeds.push((ct as ArrayLike<number>)[i]);
+  } else if (Array.isArray(like)) {
+    if (!Array.isArray(ct) || ct.length !== like.length) throw new InputError(`expected an array of length ${like.length}`, path);
+    like.forEach((c, i) => flattenCotangent(ct[i], c, `${path}[${i}]`, seeds));
+  } else {
+    const keys = Object.keys(like as object);
+    if (typeof ct !== "object" || ct === null || Object.keys(ct).join() !== keys.join()) {
+      throw new InputError(`expected an object with keys [${keys.join(", ")}]`, path);
+    }
+    for (const k of keys) flattenCotangent((ct as Record<string, unknown>)[k], (like as Record<string, unknown>)[k], `${path}.${k}`, seeds);
+  }
+}
+
+/** The pullback of a kept tape: seeds the outputs with ct, sweeps once, reads the input adjoints. */
+function pullbackOf(region: Region, epoch: number, inputs: HandleTree, outs: number[], value: unknown): (ct: unknown) => unknown {
+  const top = Math.max(-1, ...outs);
+  return (ct) => {
+    if (region.epoch !== epoch || region.trace) {
+      throw new StaleHandleError("a pullback, used after the next transform call at its nesting level,");
+    }
+    const seeds: number[] = [];
+    flattenCotangent(ct, value, "ct", seeds);
+    if (top < 0) return zeroGradients(inputs);
+    region.e.clearAdjoints(region.ptr, top + 1);
+    const adj = region.adj;
+    outs.forEach((node, k) => {
+      if (node >= 0) adj[node] += seeds[k];
+    });
+    region.e.reverse(region.ptr, top);
+    return readGradients(region, inputs);
+  };
+}
+
+/** Records f at x (computing every value) and returns its plain value and pullback; `aux` splits `[y, aux]`. */
+export function linearize(f: (h: never) => unknown, x: unknown, hasAux = false): Linearized & { y: unknown; aux: unknown } {
+  const t = Trace.begin();
+  try {
+    const inputs = recordInputs(t, x);
+    let y = f(inputs as never);
+    let aux: unknown;
+    if (hasAux) {
+      if (!Array.isArray(y) || y.length !== 2) throw new OutputError(`with hasAux, f must return [output, aux], got ${describe(y)}`);
+      [y, aux] = y;
+      aux = toPlain(aux);
+    }
+    t.flush();
+    const outs: number[] = [];
+    const value = readOutputs(t, y, "y", outs);
+    return { y, aux, value, pullback: pullbackOf(t.region, t.region.epoch, inputs, outs, value) };
+  } finally {
+    t.end();
+  }
+}
+
+/** Replaces handles in aux data by their values (Scalar → number, Tensor → Float64Array); leaves other data as is. */
+function toPlain(x: unknown): unknown {
+  if (x instanceof Scalar || x instanceof Tensor) return x.value;
+  if (Array.isArray(x)) return x.map(toPlain);
+  if (typeof x === "object" && x !== null && isPlainObject(x)) {
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, toPlain(v)]));
+  }
+  return x;
+}
+
+/** Returns a function giving [f(x), pullback]: pullback(ct), with ct shaped like f(x), returns ctᵀ·∂f/∂x shaped like x. */
+export function vjp<H, Y>(f: (x: H) => Y): (x: InputOf<H>) => [OutputOf<Y>, (ct: CotangentOf<Y>) => GradOf<H>] {
+  return (x) => {
+    const { value, pullback } = linearize(f, x);
+    return [value as OutputOf<Y>, pullback as (ct: CotangentOf<Y>) => GradOf<H>];
+  };
+}
