@@ -8,7 +8,7 @@
  *     ├──────────────────────────────┤ __heap_base
  *     │ row scratch: 6 × f64         │  `evalRow` results for tests and the TS façade
  *     ├──────────────────────────────┤
- *     │ TLSF heap ──────────────────▶│  every tape is one header + seven arrays, each its own block:
+ *     │ TLSF heap ──────────────────▶│  every tape is one header + six arrays, each its own block:
  *     │                              │
  *     │  Tape header (HEADER_BYTES)  │  ┌─────┬─────┬─────┬─────┬─────┬─────┬─────┬─────┐
  *     │                              │  │ cap │ op  │  a  │  b  │ val │ da  │ db  │ adj │  (u32 each)
@@ -17,14 +17,18 @@
  *     │  a   : i32[cap]  ◀───────────┼─────────────────┘ …         │   argument node indices
  *     │  b   : i32[cap]               │
  *     │  val : f64[cap]  ◀───────────┼─────────────────────────────┘   value (a tensor node: arena
- *     │  da  : f64[cap]               │                                  offset u32 + shape id u32)
- *     │  db  : f64[cap]               │   ∂node/∂a, ∂node/∂b, stored when the node is computed
- *     │  adj : f64[cap]               │   adjoints, written by the reverse sweep
+ *     │       = adj                   │     offset u32 + shape id u32); then the adjoint (header `adj`
+ *     │                               │     points here too: the reverse sweep overwrites values)
+ *     │  da  : f64[cap]               │   ∂node/∂a, ∂node/∂b, stored when the node is computed
  *     │  … later tapes, compiled      │
  *     │    tapes, tensor arena        │
  *     └──────────────────────────────┘ memory.size() × 64 KiB (never past the limit)
  *
- * A node record is struct-of-arrays: node i is op[i], a[i], b[i], val[i], da[i], db[i], adj[i].
+ * A node record is struct-of-arrays: node i is op[i], a[i], b[i], val[i], da[i], db[i].
+ * The adjoint array aliases the value array: with the local partials stored, the reverse sweep needs no
+ * value, so once every value a caller wants has been read, adjoints overwrite them (33 bytes a node,
+ * not 41). A mode that needs values during a sweep (second order) must take what it needs from the
+ * values first, or point the header's `adj` at an array of its own.
  * Node 0 of every tape is the constant 0 and the adjoint sink: unary ops and leaves point their unused
  * arguments at it with a zero partial, so the sweeps need no branch on arity. A constant operand is
  * recorded as an argument index equal to the node's own index, its value preset in the node's `val`
@@ -33,8 +37,8 @@
  * an arena offset and a shape id), so scalar records spend no byte on it.
  */
 
-/** Bytes one scalar node occupies across the seven arrays (1 + 4 + 4 + 8 × 4 = 41). */
-export const NODE_BYTES: i32 = 41;
+/** Bytes one scalar node occupies across the six arrays (1 + 4 + 4 + 8 × 3 = 33). */
+export const NODE_BYTES: i32 = 33;
 /** Bytes of a tape header. */
 export const HEADER_BYTES: i32 = 32;
 /** First op code of tensor nodes (the node kind is `op >= TENSOR_OP_BASE`). */

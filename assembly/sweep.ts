@@ -29,7 +29,7 @@ export function compute(t: usize, from: i32, to: i32): void {
   }
 }
 
-/** Zeroes the adjoints of nodes [0, n) of tape `t`. */
+/** Zeroes the adjoints of nodes [0, n) of tape `t` (they alias the values: read values before). */
 export function clearAdjoints(t: usize, n: i32): void {
   memory.fill(field(t, H_ADJ), 0, <usize>n << 3);
 }

@@ -40,7 +40,7 @@ export function tapeNew(cap: i32): usize {
   store<u32>(t + H_VAL, <u32>heap.alloc(c << 3));
   store<u32>(t + H_DA, <u32>heap.alloc(c << 3));
   store<u32>(t + H_DB, <u32>heap.alloc(c << 3));
-  store<u32>(t + H_ADJ, <u32>heap.alloc(c << 3));
+  store<u32>(t + H_ADJ, field(t, H_VAL)); // adjoints overwrite values: see layout.ts
   charge(bytes);
   return t;
 }
@@ -66,7 +66,7 @@ export function tapeResize(t: usize, cap: i32): bool {
   regrow(t, H_VAL, c << 3);
   regrow(t, H_DA, c << 3);
   regrow(t, H_DB, c << 3);
-  regrow(t, H_ADJ, c << 3);
+  store<u32>(t + H_ADJ, field(t, H_VAL));
   store<u32>(t + H_CAP, cap);
   bytesInUse -= transient;
   charge(extra);
@@ -82,6 +82,5 @@ export function tapeFree(t: usize): void {
   heap.free(field(t, H_VAL));
   heap.free(field(t, H_DA));
   heap.free(field(t, H_DB));
-  heap.free(field(t, H_ADJ));
   heap.free(t);
 }

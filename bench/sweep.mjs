@@ -43,5 +43,5 @@ console.table(
   }),
 );
 console.log(`bytes per node: ${stats.recordBytes} per record; ${stats.bytesPerNode.toFixed(1)} = tape bytes in use after warm-up ÷ nodes;`);
-console.log(`  ${(stats.highWater / stats.maxNodes).toFixed(1)} = high-water tape bytes (growth by doubling, with the realloc transient) ÷ nodes`);
+console.log(`  ${(stats.highWater / stats.maxNodes).toFixed(1)} = high-water tape bytes (growth by 1.2×, with the realloc transient) ÷ nodes`);
 console.log(`Wasm memory: ${(stats.wasmBytes / 2 ** 20).toFixed(0)} MiB`);

@@ -125,17 +125,19 @@ export class Trace {
     const region = this.region;
     region.trace = undefined;
     if (this.n > region.maxNodes) region.maxNodes = this.n;
-    // Settle the region near its high-water mark (doubling may have overshot it by up to 2×); a
-    // later call of the same size then needs no growth, and the tape holds ≈ 46 bytes per node.
+    // Settle the region near its high-water mark (a first call from a small capacity may overshoot);
+    // a later call of the same size then needs no growth.
     const settled = Math.max(INITIAL_CAP, Math.ceil((region.maxNodes * SETTLED_SLACK) / 1024) * 1024);
     if (region.cap > settled * 1.125) region.resize(settled);
     depth--;
     active = this.parent;
   }
 
-  /** Doubles the tape's capacity (renewing the views), or throws OutOfMemoryError at the limit. */
+  /** Grows the tape's capacity by 1.2× (renewing the views), or throws OutOfMemoryError at the limit. */
   grow(): void {
-    if (!this.region.resize(this.cap * 2)) {
+    // NOTE: growing by 1.2×, not 2×, bounds the first call's peak at 1.2 × 33 + 8 (realloc's transient
+    // copy of one f64 array) ≈ 48 bytes per node; the copies cost ≈ 6× the final tape, once per region.
+    if (!this.region.resize(Math.ceil((this.cap * 1.2) / 1024) * 1024)) {
       throw new OutOfMemoryError(this.e.memInUse() + this.cap * nodeBytes(this.e), memoryLimit);
     }
   }

@@ -1,0 +1,263 @@
+// The benchmark behind `npm run bench` (owned by the benchmark; DESIGN.md §5–6): ONE run, ONE table of
+// ratios. Eager adtape vs the reference baselines (bench/baselines/: hand-written gradient, plain-JS
+// typed-array tape, micrograd-style objects) and central differences, on W2 (logistic map) and W3
+// (extended Rosenbrock, chained form as in the baselines) — ms per f, ms per gradient, grad/f, adtape's
+// gradient time ÷ each mechanism's, and gradient agreement vs hand; then bytes per tape node, the
+// reverse sweep alone against a same-run streaming probe (assembly/probe.ts), and the issue's bars.
+// Times are tinybench medians (task.result.latency.p50). Run: npm run bench  (or node bench/run.mjs
+// after one `npm run build`). BENCH_TIME=<ms per task> shortens or lengthens every task.
+import { Bench } from "tinybench";
+import os from "node:os";
+import { existsSync, readFileSync } from "node:fs";
+import * as ad from "../dist/index.js";
+import { Trace } from "../dist/trace.js";
+import { recordInputs } from "../dist/tree.js";
+import { makeData, maxRelDiff } from "./baselines/data.mjs";
+import * as hand from "./baselines/hand.mjs";
+import * as jstape from "./baselines/jstape.mjs";
+import * as micrograd from "./baselines/micrograd.mjs";
+
+const started = performance.now();
+const TASK_MS = Number(process.env.BENCH_TIME ?? 700);
+const MICROGRAD_SKIP_MS = 3000; // skip micrograd where one gradient takes longer than this
+const AGREE_TOL = 1e-12;
+
+// ---------------------------------------------------------------- the copies of shared/baselines
+const COPIES = ["README.md", "data.mjs", "hand.mjs", "jstape.mjs", "micrograd.mjs"];
+function checkCopies() {
+  const shared = new URL("../../shared/baselines/", import.meta.url);
+  if (!existsSync(shared)) return "../shared/baselines not present here; copies not re-checked";
+  const differ = COPIES.filter((f) => {
+    const orig = new URL(f, shared);
+    return !existsSync(orig) || !readFileSync(orig).equals(readFileSync(new URL(`./baselines/${f}`, import.meta.url)));
+  });
+  return differ.length === 0
+    ? "byte-identical to ../shared/baselines (checked now)"
+    : `WARNING: ${differ.join(", ")} differ(s) from ../shared/baselines — re-copy them (see bench/baselines/COPIED.md)`;
+}
+
+// ---------------------------------------------------------------- timing
+/** Median ms per call of `fn`. Calls under ~20 µs are batched (reps per sample) so the timer's own
+ * cost does not dominate; the median of the batch times is divided by the batch size. */
+async function median(fn) {
+  fn();
+  let t0 = performance.now();
+  fn();
+  const once = performance.now() - t0;
+  const reps = once < 0.02 ? Math.min(1000, Math.ceil(0.05 / Math.max(once, 1e-4))) : 1;
+  const slow = once > 50;
+  // Every result feeds a sink, so the engine cannot drop a call whose result is unused.
+  const run = typeof fn() === "number"
+    ? () => { for (let r = 0; r < reps; r++) sink += fn(); }
+    : () => { for (let r = 0; r < reps; r++) sink += fn().length; };
+  const bench = new Bench({
+    time: slow ? Math.min(TASK_MS, 300) : TASK_MS,
+    iterations: slow ? 3 : 64,
+    warmupTime: slow ? 0 : 100,
+    warmupIterations: slow ? 1 : 16,
+    timestampProvider: "hrtimeNow",
+    throws: true,
+  });
+  bench.add("task", run);
+  await bench.run();
+  return bench.tasks[0].result.latency.p50 / reps;
+}
+
+let sink = 0;
+const copy = (g) => (typeof g === "number" ? g : Float64Array.from(g));
+
+// ---------------------------------------------------------------- adtape's versions (public API)
+const logistic = (n) => (x) => {
+  let y = x;
+  for (let i = 0; i < n; i++) y = ad.mul(4, ad.mul(y, ad.sub(1, y)));
+  return y;
+};
+// The baselines' extended Rosenbrock: Σ_{i<n−1} 100(x_{i+1} − x_i²)² + (1 − x_i)² (chained, not in pairs).
+const rosenbrock = (x) => {
+  let s = 0;
+  for (let i = 0; i + 1 < x.length; i++) {
+    const a = x.at(i), b = x.at(i + 1);
+    s = ad.add(s, ad.add(ad.mul(100, ad.square(ad.sub(b, ad.square(a)))), ad.square(ad.sub(1, a))));
+  }
+  return s;
+};
+/** Eager value-only evaluation by the same mechanism as `grad`: record + compute, no sweep. */
+const valueOnly = (f) => (x) => {
+  const t = Trace.begin();
+  try {
+    const h = recordInputs(t, x);
+    const y = f(h);
+    return typeof y === "number" ? y : t.value(y.idx);
+  } finally {
+    t.end();
+  }
+};
+
+// ---------------------------------------------------------------- plain JS f and central differences
+const plainW2 = (n) => (x) => {
+  for (let k = 0; k < n; k++) x = 4 * x * (1 - x);
+  return x;
+};
+const plainW3 = (x) => {
+  let s = 0;
+  for (let i = 0; i + 1 < x.length; i++) {
+    const t = x[i + 1] - x[i] * x[i], u = 1 - x[i];
+    s += 100 * t * t + u * u;
+  }
+  return s;
+};
+const H = Math.cbrt(Number.EPSILON);
+const centralScalar = (f, x0) => () => {
+  const h = H * Math.max(1, Math.abs(x0));
+  return (f(x0 + h) - f(x0 - h)) / (2 * h);
+};
+const centralVector = (f, x) => {
+  const xx = Float64Array.from(x), g = new Float64Array(x.length);
+  return () => {
+    for (let i = 0; i < x.length; i++) {
+      const h = H * Math.max(1, Math.abs(x[i]));
+      xx[i] = x[i] + h;
+      const fp = f(xx);
+      xx[i] = x[i] - h;
+      const fm = f(xx);
+      xx[i] = x[i];
+      g[i] = (fp - fm) / (2 * h);
+    }
+    return g;
+  };
+}; // 2n calls of the plain f per gradient
+
+// ---------------------------------------------------------------- the workloads
+function mechanisms(w, d) {
+  const isW2 = w.startsWith("W2");
+  const x = isW2 ? d.x0 : d.x;
+  const fn = isW2 ? logistic(d.n) : rosenbrock;
+  const g = ad.grad(fn), v = valueOnly(fn);
+  const list = [
+    { name: "adtape (eager)", f: () => v(x), grad: () => g(x) },
+    { name: "hand", ...hand.setup(w, d) },
+    { name: "jstape", ...jstape.setup(w, d) },
+    { name: "micrograd", ...micrograd.setup(w, d) },
+  ];
+  if (w === "W2-40") { const pf = plainW2(d.n); list.push({ name: "central diff (2 f calls)", f: () => pf(x), grad: centralScalar(pf, x) }); }
+  if (w === "W3-10") list.push({ name: `central diff (${2 * d.n} f calls)`, f: () => plainW3(x), grad: centralVector(plainW3, x) });
+  return list;
+}
+
+const WORKLOADS = [
+  ["W2", "W2 logistic map, n = 1000, d/dx0"],
+  ["W2-40", "W2-40 logistic map, n = 40"],
+  ["W3-10", "W3 ext. Rosenbrock, n = 10"],
+  ["W3-1000", "W3 ext. Rosenbrock, n = 1000"],
+  ["W3-100000", "W3 ext. Rosenbrock, n = 100000"],
+];
+const rows = [];
+const skipped = [];
+let memW3 = null;
+for (const [w] of WORKLOADS) {
+  const d = makeData(w);
+  const mechs = mechanisms(w, d);
+  const ref = copy(mechs[1].grad()); // hand
+  for (const m of mechs) {
+    if (m.name === "micrograd") {
+      const t0 = performance.now();
+      m.grad();
+      const once = performance.now() - t0;
+      if (once > MICROGRAD_SKIP_MS) { skipped.push(`micrograd on ${w} (one gradient took ${(once / 1000).toFixed(1)} s)`); continue; }
+    }
+    const result = copy(m.grad());
+    const agree = w === "W2" ? "n/a (chaotic)" : maxRelDiff(result, ref);
+    const fMs = await median(m.f);
+    const gMs = await median(m.grad);
+    rows.push({ w, mech: m.name, fMs, gMs, agree });
+    process.stderr.write(`progress: ${w} ${m.name}: f ${fMs.toPrecision(3)} ms, grad ${gMs.toPrecision(3)} ms\n`);
+  }
+  if (w === "W3-100000") memW3 = ad.memoryStats(); // after warm-up: the tape region has settled
+}
+
+// ---------------------------------------------------------------- the reverse sweep alone vs the probe
+const dS = makeData("W3-100000");
+const t = Trace.begin();
+let sweepMs, probeMs, nodes, sweepAgree;
+try {
+  const inputs = recordInputs(t, dS.x);
+  const out = rosenbrock(inputs).idx;
+  t.flush();
+  nodes = out; // the sweep and the probe visit nodes out..1
+  const { e } = t, ptr = t.region.ptr;
+  const sweep = () => { e.clearAdjoints(ptr, out + 1); t.adj[out] = 1; e.reverse(ptr, out); };
+  const probe = () => e.streamProbe(ptr, out);
+  sweep();
+  sweepAgree = maxRelDiff(t.adj.slice(inputs.base, inputs.base + inputs.length), copy(hand.setup("W3-100000", dS).grad()));
+  const b = new Bench({ time: Math.max(TASK_MS, 1000), warmupTime: 200, timestampProvider: "hrtimeNow", throws: true });
+  b.add("reverse sweep", sweep).add("streaming probe", probe);
+  await b.run();
+  [sweepMs, probeMs] = b.tasks.map((task) => task.result.latency.p50);
+} finally {
+  t.end();
+}
+
+// ---------------------------------------------------------------- the report
+const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(2) : ms.toPrecision(3));
+const fmtX = (r) => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2));
+const fmtAgree = (a) => (typeof a === "string" ? a : a === 0 ? "0" : a.toExponential(1));
+const find = (w, mech) => rows.find((r) => r.w === w && r.mech === mech);
+
+const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+console.log(`\nadtape benchmark — node ${process.version}, ${cpu} (${os.cpus().length} logical CPUs), ${new Date().toISOString()}`);
+console.log("NOTE: these machines are shared and noisy: read the ratios (measured side by side in this one run), not absolute times.");
+console.log("Times: tinybench medians (latency.p50) in ms; sub-20 µs calls are batched per sample and divided.");
+console.log(`Baselines: bench/baselines/{data,hand,jstape,micrograd}.mjs are unchanged copies of shared/baselines — ${checkCopies()}.`);
+console.log("grad/f = gradient time ÷ value-only time by the same mechanism (adtape: eager record + compute, no sweep).");
+console.log("adtape÷this = adtape's eager gradient time ÷ this mechanism's (< 1: adtape faster). agreement = maxRelDiff vs hand.\n");
+
+const header = ["workload", "mechanism", "ms per f", "ms per grad", "grad/f", "adtape÷this", "agreement"];
+const table = rows.map((r) => {
+  const mine = find(r.w, "adtape (eager)");
+  return [r.w, r.mech, fmtMs(r.fMs), fmtMs(r.gMs), fmtX(r.gMs / r.fMs), (mine.gMs / r.gMs).toFixed(3), fmtAgree(r.agree)];
+});
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+console.log(line(header));
+console.log(widths.map((n) => "-".repeat(n)).join("  "));
+let prevW = rows[0]?.w;
+for (let i = 0; i < table.length; i++) {
+  if (rows[i].w !== prevW) { console.log(""); prevW = rows[i].w; }
+  console.log(line(table[i]));
+}
+for (const s of skipped) console.log(`skipped: ${s}`);
+console.log("W2 at n = 1000: d/dx0 of the chaotic logistic map is ~1e301; agreement is checked at n = 40 instead.");
+
+const steady = memW3.bytesInUse / memW3.maxNodes, peak = memW3.highWater / memW3.maxNodes;
+console.log(`\nbytes per node (W3 n = 100000 tape, ${memW3.maxNodes} nodes; ${memW3.recordBytes} bytes per record):`);
+console.log(`  steady state ${steady.toFixed(1)} = tape bytes in use after warm-up ÷ nodes`);
+console.log(`  peak         ${peak.toFixed(1)} = high-water tape bytes (incl. growth transients) ÷ nodes`);
+
+const sweepRate = nodes / (sweepMs / 1000), probeRate = nodes / (probeMs / 1000);
+console.log(`\nreverse sweep alone on the W3 n = 100000 tape (${nodes} nodes), vs a same-run streaming probe moving the same bytes per node:`);
+console.log(`  reverse sweep    ${fmtMs(sweepMs)} ms  ${sweepRate.toExponential(2)} nodes/s  (its gradient vs hand: ${fmtAgree(sweepAgree)})`);
+console.log(`  streaming probe  ${fmtMs(probeMs)} ms  ${probeRate.toExponential(2)} nodes/s`);
+console.log(`  sweep time ÷ probe time = ${(sweepMs / probeMs).toFixed(2)}`);
+
+// ---------------------------------------------------------------- the bars (the issue's)
+const bars = [];
+const bar = (text, value, pass, shown) => bars.push([text, shown ?? value.toFixed(2), pass ? "PASS" : "MISS"]);
+for (const w of ["W2", "W3-1000"]) {
+  const mine = find(w, "adtape (eager)"), js = find(w, "jstape"), mg = find(w, "micrograd");
+  const r = mine.gMs / js.gMs;
+  bar(`eager grad within 2× of jstape on ${w}: adtape ÷ jstape ≤ 2`, r, r <= 2);
+  if (mg) { const s = mg.gMs / mine.gMs; bar(`eager grad ≥ 15× faster than micrograd on ${w}: micrograd ÷ adtape ≥ 15`, s, s >= 15, s.toFixed(1)); }
+  else bar(`eager grad ≥ 15× faster than micrograd on ${w}`, NaN, false, "not measured");
+}
+const sp = sweepMs / probeMs;
+bar("reverse sweep within 2× of the streaming probe (W3-1e5): sweep ÷ probe ≤ 2", sp, sp <= 2);
+bar("≤ 48 bytes per node (peak: high-water ÷ nodes, W3-1e5)", peak, peak <= 48, peak.toFixed(1));
+bars.push(["   (steady state, for reference: in use ÷ nodes)", steady.toFixed(1), "info"]);
+const agreeRows = rows.filter((r) => r.mech === "adtape (eager)" && typeof r.agree === "number");
+const worst = Math.max(...agreeRows.map((r) => r.agree));
+bar(`agreement vs hand ≤ 1e-12 (worst of ${agreeRows.map((r) => r.w).join(", ")})`, worst, worst <= AGREE_TOL, worst.toExponential(1));
+console.log("\nbars (from the issue; measured in this run):");
+const bw = Math.max(...bars.map((b) => b[0].length));
+for (const [text, v, verdict] of bars) console.log(`  ${text.padEnd(bw)}  ${v.padStart(8)}  ${verdict}`);
+if (sink === 0.5) console.log(""); // keeps the sink observable
+console.log(`\ntotal benchmark time ${((performance.now() - started) / 1000).toFixed(0)} s`);
