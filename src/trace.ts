@@ -125,6 +125,7 @@ export class Trace {
     const region = this.region;
     region.trace = undefined;
     if (this.n > region.maxNodes) region.maxNodes = this.n;
+    this.cap = this.n; // a closed trace is full: any record onto it lands in grow(), which throws
     // Settle the region near its high-water mark (a first call from a small capacity may overshoot);
     // a later call of the same size then needs no growth.
     const settled = Math.max(INITIAL_CAP, Math.ceil((region.maxNodes * SETTLED_SLACK) / 1024) * 1024);
@@ -135,6 +136,7 @@ export class Trace {
 
   /** Grows the tape's capacity by 1.2× (renewing the views), or throws OutOfMemoryError at the limit. */
   grow(): void {
+    if (!this.live) throw new StaleHandleError();
     // NOTE: growing by 1.2×, not 2×, bounds the first call's peak at 1.2 × 33 + 8 (realloc's transient
     // copy of one f64 array) ≈ 48 bytes per node; the copies cost ≈ 6× the final tape, once per region.
     if (!this.region.resize(Math.ceil((this.cap * 1.2) / 1024) * 1024)) {
