@@ -1,5 +1,5 @@
 /** @file The Wasm ABI: everything JS may call, and nothing else. Numbers in, numbers out; records are written by JS through views. */
-import { evalOp, V, DX, DY, DXX, DXY, DYY } from "./ops";
+import { evalOp } from "./ops";
 import { bytesInUse, bytesHighWater } from "./tape";
 
 export { Op } from "./ops";
@@ -17,13 +17,7 @@ export function rowScratch(): usize {
 
 /** Evaluates one op-table row with second partials into the row scratch (for tests, and ops on constants). */
 export function evalRow(op: i32, x: f64, y: f64): void {
-  evalOp(op, x, y, x, true);
-  store<f64>(ROW, V);
-  store<f64>(ROW, DX, 8);
-  store<f64>(ROW, DY, 16);
-  store<f64>(ROW, DXX, 24);
-  store<f64>(ROW, DXY, 32);
-  store<f64>(ROW, DYY, 40);
+  store<f64>(ROW, evalOp(op, x, y, x, ROW + 8, ROW + 16, ROW + 24, true));
 }
 
 /** Bytes held by tapes now. */

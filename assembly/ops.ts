@@ -1,9 +1,10 @@
 /** @file The AS half of the op table: each scalar primitive's value, first partials and second partials, in one row.
  *
- * `evalOp(op, x, y, s, second)` sets V (the value), DX, DY (∂V/∂x, ∂V/∂y) and, when `second` is true,
- * DXX, DXY, DYY. `x`, `y` are the values of the node's arguments (node 0, the constant 0, for an unused
- * one) and `s` the node's own preset slot (a leaf's value). Every sweep calls this one function; none
- * names an op. The op codes must match `src/ops.ts` (checked when the module loads).
+ * `evalOp(op, x, y, s, pdx, pdy, p2, second)` returns the value, stores ∂/∂x at `pdx` and ∂/∂y at
+ * `pdy` and, when `second` is true, ∂²/∂x², ∂²/∂x∂y, ∂²/∂y² at p2, p2 + 8, p2 + 16. `x`, `y` are the
+ * values of the node's arguments (node 0, the constant 0, for an unused one) and `s` the node's own
+ * preset slot (a leaf's value). Every sweep calls this one function; none names an op. The op codes
+ * must match `src/ops.ts` (checked when the module loads).
  */
 import { erf, lgamma, digamma, trigamma } from "./special";
 
@@ -18,9 +19,6 @@ export enum Op {
   Count = 34,
 }
 
-/** The row's outputs: value, first partials, second partials. */
-export let V: f64 = 0, DX: f64 = 0, DY: f64 = 0, DXX: f64 = 0, DXY: f64 = 0, DYY: f64 = 0;
-
 const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
 
 // @ts-ignore: decorator
@@ -28,9 +26,9 @@ const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
   return c ? 1.0 : 0.0;
 }
 
-/** Evaluates one row of the op table at (x, y); `second` also sets the second partials. */
+/** Evaluates one row of the op table at (x, y): returns the value and stores the partials (see above). */
 // @ts-ignore: decorator
-@inline export function evalOp(op: i32, x: f64, y: f64, s: f64, second: bool): void {
+@inline export function evalOp(op: i32, x: f64, y: f64, s: f64, pdx: usize, pdy: usize, p2: usize, second: bool): f64 {
   let v: f64 = 0, dx: f64 = 0, dy: f64 = 0, dxx: f64 = 0, dxy: f64 = 0, dyy: f64 = 0;
   switch (op) {
     case Op.Const: case Op.Input: { v = s; break; } // a leaf keeps its preset value; d = 0
@@ -43,7 +41,7 @@ const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
       break;
     }
     case Op.Neg: { v = -x; dx = -1; break; } // d(-x) = -dx
-    case Op.Pow: { powRow(x, y, second); return; }
+    case Op.Pow: return powRow(x, y, pdx, pdy, p2, second);
     case Op.Exp: { v = Math.exp(x); dx = v; dxx = v; break; } // d eˣ = eˣ dx
     case Op.Log: { v = Math.log(x); dx = 1 / x; dxx = -dx * dx; break; } // d log x = dx / x
     case Op.Log1p: { v = Math.log1p(x); dx = 1 / (1 + x); dxx = -dx * dx; break; } // d log(1+x) = dx/(1+x)
@@ -79,22 +77,32 @@ const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
     case Op.WhereFalse: { const m = x != 0; v = m ? 0 : y; dy = b2f(!m); break; } // d = (1-m)·db
     default: { v = NaN; dx = NaN; dy = NaN; dxx = NaN; dxy = NaN; dyy = NaN; }
   }
-  V = v; DX = dx; DY = dy;
-  if (second) { DXX = dxx; DXY = dxy; DYY = dyy; }
+  store<f64>(pdx, dx);
+  store<f64>(pdy, dy);
+  if (second) storeSecond(p2, dxx, dxy, dyy);
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline function storeSecond(p2: usize, dxx: f64, dxy: f64, dyy: f64): void {
+  store<f64>(p2, dxx);
+  store<f64>(p2, dxy, 8);
+  store<f64>(p2, dyy, 16);
 }
 
 /** The pow row: d(xʸ) = y xʸ⁻¹ dx + xʸ log x dy, with ∂/∂y = 0 at x = 0, y > 0 and ∂/∂x = 0 when y = 0. */
-function powRow(x: f64, y: f64, second: bool): void {
+function powRow(x: f64, y: f64, pdx: usize, pdy: usize, p2: usize, second: bool): f64 {
   const v = Math.pow(x, y);
   const lx = Math.log(x);
   const xm1 = Math.pow(x, y - 1);
-  V = v;
-  DX = y == 0 ? 0 : y * xm1;
+  store<f64>(pdx, y == 0 ? 0 : y * xm1);
   // NOTE: at x = 0 the factor log x is -Inf; xʸ → 0 faster when y > 0, so the limit is 0, not NaN.
   const atZero = x == 0 && y > 0;
-  DY = atZero ? 0 : v * lx;
-  if (!second) return;
-  DXX = y == 0 || y == 1 ? 0 : y * (y - 1) * Math.pow(x, y - 2); // ∂²/∂x² = y(y-1) xʸ⁻²
-  DXY = atZero ? (y > 1 ? 0 : -Infinity) : xm1 * (1 + y * lx); // ∂²/∂x∂y = xʸ⁻¹(1 + y log x)
-  DYY = atZero ? 0 : v * lx * lx; // ∂²/∂y² = xʸ log²x
+  store<f64>(pdy, atZero ? 0 : v * lx);
+  if (second) {
+    const dxx = y == 0 || y == 1 ? 0 : y * (y - 1) * Math.pow(x, y - 2); // ∂²/∂x² = y(y-1) xʸ⁻²
+    const dxy = atZero ? (y > 1 ? 0 : -Infinity) : xm1 * (1 + y * lx); // ∂²/∂x∂y = xʸ⁻¹(1 + y log x)
+    storeSecond(p2, dxx, dxy, atZero ? 0 : v * lx * lx); // ∂²/∂y² = xʸ log²x
+  }
+  return v;
 }

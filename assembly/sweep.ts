@@ -1,6 +1,6 @@
 /** @file The sweeps: batch computation of values and partials, and the reverse (adjoint) sweep. None names an op. */
 import { H_OP, H_A, H_B, H_VAL, H_DA, H_DB, H_ADJ, field, f64At, i32At } from "./layout";
-import { evalOp, V, DX, DY } from "./ops";
+import { evalOp } from "./ops";
 
 /** Computes the values and local partials of nodes [from, to) of tape `t` through the op table. */
 export function compute(t: usize, from: i32, to: i32): void {
@@ -16,16 +16,19 @@ export function compute(t: usize, from: i32, to: i32): void {
     else x = load<f64>(f64At(val, ia));
     if (ib == i - 1) y = prev;
     else y = load<f64>(f64At(val, ib));
-    evalOp(<i32>load<u8>(op + <usize>i), x, y, load<f64>(f64At(val, i)), false);
-    prev = V;
-    store<f64>(f64At(val, i), V);
+    const v = evalOp(<i32>load<u8>(op + <usize>i), x, y, load<f64>(f64At(val, i)), f64At(da, i), f64At(db, i), 0, false);
+    prev = v;
+    store<f64>(f64At(val, i), v);
     // An operand indexed by the node itself was a constant held in its value slot: from now on it is
     // node 0 with a zero partial, so the sweeps never see it.
-    const ca = ia == i, cb = ib == i;
-    store<i32>(i32At(a, i), select<i32>(0, ia, ca));
-    store<i32>(i32At(b, i), select<i32>(0, ib, cb));
-    store<f64>(f64At(da, i), select<f64>(0, DX, ca));
-    store<f64>(f64At(db, i), select<f64>(0, DY, cb));
+    if (ia == i) {
+      store<i32>(i32At(a, i), 0);
+      store<f64>(f64At(da, i), 0);
+    }
+    if (ib == i) {
+      store<i32>(i32At(b, i), 0);
+      store<f64>(f64At(db, i), 0);
+    }
   }
 }
 
