@@ -16,6 +16,7 @@ import { makeData, maxRelDiff } from "./baselines/data.mjs";
 import * as hand from "./baselines/hand.mjs";
 import * as jstape from "./baselines/jstape.mjs";
 import * as micrograd from "./baselines/micrograd.mjs";
+import { logistic, rosenbrock } from "./workloads.mjs";
 
 const started = performance.now();
 const TASK_MS = Number(process.env.BENCH_TIME ?? 700);
@@ -66,21 +67,7 @@ async function median(fn) {
 let sink = 0;
 const copy = (g) => (typeof g === "number" ? g : Float64Array.from(g));
 
-// ---------------------------------------------------------------- adtape's versions (public API)
-const logistic = (n) => (x) => {
-  let y = x;
-  for (let i = 0; i < n; i++) y = ad.mul(4, ad.mul(y, ad.sub(1, y)));
-  return y;
-};
-// The baselines' extended Rosenbrock: Σ_{i<n−1} 100(x_{i+1} − x_i²)² + (1 − x_i)² (chained, not in pairs).
-const rosenbrock = (x) => {
-  let s = 0;
-  for (let i = 0; i + 1 < x.length; i++) {
-    const a = x.at(i), b = x.at(i + 1);
-    s = ad.add(s, ad.add(ad.mul(100, ad.square(ad.sub(b, ad.square(a)))), ad.square(ad.sub(1, a))));
-  }
-  return s;
-};
+// ---------------------------------------------------------------- adtape's versions: bench/workloads.mjs
 /** Eager value-only evaluation by the same mechanism as `grad`: record + compute, no sweep. */
 const valueOnly = (f) => (x) => {
   const t = Trace.begin();

@@ -1,21 +1,14 @@
 // The engine's own speed on a ≥ 10⁶-node tape: the reverse sweep alone, batch compute alone, and a
 // whole eager `grad` (record + compute + sweep), as medians from tinybench; plus bytes per tape node
-// (peak bytes in use ÷ nodes). Workload: extended Rosenbrock in scalar-loop form (DESIGN.md W3).
+// (peak bytes in use ÷ nodes). Workload: extended Rosenbrock in scalar-loop form (DESIGN.md W3, bench/workloads.mjs).
 // Run: npm run bench   (these machines are shared and noisy: read the ratios, not absolute times)
 import { Bench } from "tinybench";
 import * as ad from "../dist/index.js";
 import { Trace } from "../dist/trace.js";
+import { rosenbrock as rosen } from "./workloads.mjs";
 
 const n = Number(process.env.SWEEP_N ?? 250_000);
 const x0 = Float64Array.from({ length: n }, (_, i) => 1.5 * Math.sin(i + 1));
-const rosen = (x) => {
-  let s = 0;
-  for (let i = 0; i + 1 < x.length; i += 2) {
-    const a = x.at(i), b = x.at(i + 1);
-    s = ad.add(s, ad.add(ad.mul(100, ad.square(ad.sub(b, ad.square(a)))), ad.square(ad.sub(1, a))));
-  }
-  return s;
-};
 const grad = ad.grad(rosen);
 const options = { time: 2000, warmupTime: 300 };
 

@@ -1,0 +1,20 @@
+// adtape's versions of the benchmark workloads (DESIGN.md §5), written with the public API only; shared
+// by bench/run.mjs, bench/sweep.mjs and the constant-memory test, so they all measure the same code.
+import * as ad from "../dist/index.js";
+
+/** W2: the logistic map x ← 4x(1 − x), n steps from the input. */
+export const logistic = (n) => (x) => {
+  let y = x;
+  for (let i = 0; i < n; i++) y = ad.mul(4, ad.mul(y, ad.sub(1, y)));
+  return y;
+};
+
+/** W3: the baselines' extended Rosenbrock, Σ_{i<n−1} 100(x_{i+1} − x_i²)² + (1 − x_i)² (chained, not in pairs). */
+export const rosenbrock = (x) => {
+  let s = 0;
+  for (let i = 0; i + 1 < x.length; i++) {
+    const a = x.at(i), b = x.at(i + 1);
+    s = ad.add(s, ad.add(ad.mul(100, ad.square(ad.sub(b, ad.square(a)))), ad.square(ad.sub(1, a))));
+  }
+  return s;
+};
