@@ -55,6 +55,11 @@ describe("vjp", () => {
     expect(() => pullback(undefined as never)).toThrow(ad.InputError);
   });
 
+  it("a transform of something that is not a function is an InputError", () => {
+    expect(() => ad.vjp(3 as never)(1)).toThrow(/f: expected the function to transform, got number/);
+    expect(() => ad.grad(null as never)(1)).toThrow(ad.InputError);
+  });
+
   it("an output that is not a handle, number or tree of them is an OutputError", () => {
     expect(() => ad.vjp((x: ad.Scalar) => [x, "no"])(1)).toThrow(/y\[1\]: f returned string/);
   });

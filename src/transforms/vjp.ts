@@ -84,6 +84,7 @@ function pullbackOf(region: Region, epoch: number, inputs: HandleTree, outs: num
 
 /** Records f at x (computing every value) and returns its plain value and pullback; `aux` splits `[y, aux]`. */
 export function linearize(f: (h: never) => unknown, x: unknown, hasAux = false): Linearized & { y: unknown; aux: unknown } {
+  if (typeof f !== "function") throw new InputError(`expected the function to transform, got ${describe(f)}`, "f");
   const t = Trace.begin();
   try {
     const inputs = recordInputs(t, x);
