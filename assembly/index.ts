@@ -17,7 +17,8 @@ export function rowScratch(): usize {
 
 /** Evaluates one op-table row with second partials into the row scratch (for tests, and ops on constants). */
 export function evalRow(op: i32, x: f64, y: f64): void {
-  store<f64>(ROW, evalOp(op, x, y, x, ROW + 8, ROW + 16, ROW + 24, true));
+  store<f64>(ROW, x); // a leaf's preset value
+  store<f64>(ROW, evalOp(op, x, y, ROW, ROW + 8, ROW + 16, ROW + 24, true));
 }
 
 /** Bytes held by tapes now. */

@@ -1,9 +1,9 @@
 /** @file The AS half of the op table: each scalar primitive's value, first partials and second partials, in one row.
  *
- * `evalOp(op, x, y, s, pdx, pdy, p2, second)` returns the value, stores ∂/∂x at `pdx` and ∂/∂y at
+ * `evalOp(op, x, y, ps, pdx, pdy, p2, second)` returns the value, stores ∂/∂x at `pdx` and ∂/∂y at
  * `pdy` and, when `second` is true, ∂²/∂x², ∂²/∂x∂y, ∂²/∂y² at p2, p2 + 8, p2 + 16. `x`, `y` are the
- * values of the node's arguments (node 0, the constant 0, for an unused one) and `s` the node's own
- * preset slot (a leaf's value). Every sweep calls this one function; none names an op. The op codes
+ * values of the node's arguments (node 0, the constant 0, for an unused one) and `ps` the address of
+ * the node's own preset slot (a leaf's value; read only by leaves). Every sweep calls this one function; none names an op. The op codes
  * must match `src/ops.ts` (checked when the module loads).
  */
 import { erf, lgamma, digamma, trigamma } from "./special";
@@ -28,10 +28,10 @@ const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
 
 /** Evaluates one row of the op table at (x, y): returns the value and stores the partials (see above). */
 // @ts-ignore: decorator
-@inline export function evalOp(op: i32, x: f64, y: f64, s: f64, pdx: usize, pdy: usize, p2: usize, second: bool): f64 {
+@inline export function evalOp(op: i32, x: f64, y: f64, ps: usize, pdx: usize, pdy: usize, p2: usize, second: bool): f64 {
   let v: f64 = 0, dx: f64 = 0, dy: f64 = 0, dxx: f64 = 0, dxy: f64 = 0, dyy: f64 = 0;
   switch (op) {
-    case Op.Const: case Op.Input: { v = s; break; } // a leaf keeps its preset value; d = 0
+    case Op.Const: case Op.Input: { v = load<f64>(ps); break; } // a leaf keeps its preset value; d = 0
     case Op.Add: { v = x + y; dx = 1; dy = 1; break; } // d(x+y) = dx + dy
     case Op.Sub: { v = x - y; dx = 1; dy = -1; break; } // d(x-y) = dx - dy
     case Op.Mul: { v = x * y; dx = y; dy = x; dxy = 1; break; } // d(xy) = y dx + x dy

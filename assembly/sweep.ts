@@ -16,7 +16,7 @@ export function compute(t: usize, from: i32, to: i32): void {
     else x = load<f64>(f64At(val, ia));
     if (ib == i - 1) y = prev;
     else y = load<f64>(f64At(val, ib));
-    const v = evalOp(<i32>load<u8>(op + <usize>i), x, y, load<f64>(f64At(val, i)), f64At(da, i), f64At(db, i), 0, false);
+    const v = evalOp(<i32>load<u8>(op + <usize>i), x, y, f64At(val, i), f64At(da, i), f64At(db, i), 0, false);
     prev = v;
     store<f64>(f64At(val, i), v);
     // An operand indexed by the node itself was a constant held in its value slot: from now on it is
