@@ -118,8 +118,7 @@ function unary(code: number): Unary {
   return ((x: Operand) => {
     if (typeof x === "number") return constant(code, x, 0);
     const t = traceFrom(x);
-    let i: number;
-    if ((i = t.n) === t.cap) t.grow();
+    const i = t.n === t.cap ? t.grow() : t.n;
     t.op[i] = code;
     t.a[i] = x.idx;
     t.b[i] = 0;
@@ -128,32 +127,30 @@ function unary(code: number): Unary {
   }) as Unary;
 }
 
-// NOTE: the hot path of every recording, written out so V8 compiles it as one piece: no allocation but
-// the handle. A constant operand costs no node: its index is the new node's own, its value preset in
-// the node's value slot; the engine reads it there, then points the operand at node 0 (layout.ts).
+/** Presets constant c in node i's value slot and returns i, the operand index that means "my slot" (the
+ * engine reads the constant there, then points the operand at node 0; see assembly/layout.ts). */
+function constantOperand(t: Trace, i: number, c: number): number {
+  t.val[i] = c;
+  return i;
+}
+
+/** The rare cases of a binary op: two numbers (a constant result), or an operand that is neither. */
+function binaryRare(code: number, x: unknown, y: unknown): number {
+  if (typeof x === "number" && typeof y === "number") return constant(code, x, y);
+  throw badOperand(typeof x === "number" ? y : x);
+}
+
+// NOTE: the hot path of every recording, kept small so that V8 inlines several of them into the user's
+// loop: no allocation but the handle, and a constant operand costs no node.
 function binary(code: number): Binary {
   return ((x: Operand, y: Operand) => {
-    let t: Trace, i: number, a: number, b: number;
-    if (typeof x === "number") {
-      if (typeof y === "number") return constant(code, x, y);
-      t = traceFrom(y);
-      if ((i = t.n) === t.cap) t.grow();
-      t.val[i] = x;
-      a = i;
-      b = y.idx;
-    } else {
-      t = traceFrom(x);
-      if ((i = t.n) === t.cap) t.grow();
-      a = x.idx;
-      if (typeof y !== "number") b = y.trace === t ? y.idx : t.index(y);
-      else {
-        t.val[i] = y;
-        b = i;
-      }
-    }
+    const h = typeof x === "number" ? y : x;
+    if (!(h instanceof Scalar)) return binaryRare(code, x, y);
+    const t = h.trace;
+    const i = t.n === t.cap ? t.grow() : t.n;
     t.op[i] = code;
-    t.a[i] = a;
-    t.b[i] = b;
+    t.a[i] = typeof x === "number" ? constantOperand(t, i, x) : x.idx;
+    t.b[i] = typeof y === "number" ? constantOperand(t, i, y) : y.trace === t ? y.idx : t.index(y);
     t.n = i + 1;
     return new Scalar(t, i);
   }) as Binary;

@@ -134,20 +134,20 @@ export class Trace {
     active = this.parent;
   }
 
-  /** Grows the tape's capacity by 1.2× (renewing the views), or throws OutOfMemoryError at the limit. */
-  grow(): void {
+  /** Grows the tape's capacity by 1.2× (renewing the views) and returns the next node index, or throws OutOfMemoryError at the limit. */
+  grow(): number {
     if (!this.live) throw new StaleHandleError();
     // NOTE: growing by 1.2×, not 2×, bounds the first call's peak at 1.2 × 33 + 8 (realloc's transient
     // copy of one f64 array) ≈ 48 bytes per node; the copies cost ≈ 6× the final tape, once per region.
     if (!this.region.resize(Math.ceil((this.cap * 1.2) / 1024) * 1024)) {
       throw new OutOfMemoryError(this.e.memInUse() + this.cap * nodeBytes(this.e), memoryLimit);
     }
+    return this.n;
   }
 
   /** Appends a node record (op, a, b) and returns its index; values are computed later, in batch. */
   node(code: number, a: number, b: number): number {
-    const i = this.n;
-    if (i === this.cap) this.grow();
+    const i = this.n === this.cap ? this.grow() : this.n;
     this.op[i] = code;
     this.a[i] = a;
     this.b[i] = b;
