@@ -1,11 +1,11 @@
 /** @file The Wasm ABI: everything JS may call, and nothing else. Numbers in, numbers out; records are written by JS through views. */
 import { evalOp } from "./ops";
-import { bytesInUse, bytesHighWater } from "./tape";
+import { bytesInUse, bytesHighWater, reserve, release } from "./tape";
 
 export { Op } from "./ops";
 export { NODE_BYTES, HEADER_BYTES, TENSOR_OP_BASE } from "./layout";
 export { tapeNew, tapeResize, tapeFree, setLimit } from "./tape";
-export { compute, clearAdjoints, reverse } from "./sweep";
+export { compute, clearAdjoints, reverse, replay, replayGradient, recordGuards } from "./sweep";
 export { streamProbe } from "./probe";
 
 const ROW = memory.data(6 << 3, 16);
@@ -19,6 +19,17 @@ export function rowScratch(): usize {
 export function evalRow(op: i32, x: f64, y: f64): void {
   store<f64>(ROW, x); // a leaf's preset value
   store<f64>(ROW, evalOp(op, x, y, ROW, ROW + 8, ROW + 16, ROW + 24, true));
+}
+
+/** Allocates `bytes` of scratch memory (a compiled tape's guard list); 0 when it would pass the limit. */
+export function memAlloc(bytes: i32): usize {
+  return reserve(<f64>bytes) ? heap.alloc(<usize>bytes) : 0;
+}
+
+/** Frees memory from `memAlloc`. */
+export function memFree(ptr: usize, bytes: i32): void {
+  release(<f64>bytes);
+  heap.free(ptr);
 }
 
 /** Bytes held by tapes now. */

@@ -10,9 +10,9 @@
  *     ├──────────────────────────────┤
  *     │ TLSF heap ──────────────────▶│  every tape is one header + six arrays, each its own block:
  *     │                              │
- *     │  Tape header (HEADER_BYTES)  │  ┌─────┬─────┬─────┬─────┬─────┬─────┬─────┬─────┐
- *     │                              │  │ cap │ op  │  a  │  b  │ val │ da  │ db  │ adj │  (u32 each)
- *     │                              │  └─────┴──┬──┴──┬──┴─────┴──┬──┴─────┴─────┴─────┘
+ *     │  Tape header (HEADER_BYTES)  │  ┌─────┬─────┬─────┬─────┬─────┬─────┬─────┬─────┬─────┐
+ *     │                              │  │ cap │ op  │  a  │  b  │ val │ da  │ db  │ adj │ pre │  (u32)
+ *     │                              │  └─────┴──┬──┴──┬──┴─────┴──┬──┴─────┴─────┴─────┴─────┘
  *     │  op  : u8 [cap]  ◀───────────┼───────────┘     │           │
  *     │  a   : i32[cap]  ◀───────────┼─────────────────┘ …         │   argument node indices
  *     │  b   : i32[cap]               │
@@ -20,6 +20,9 @@
  *     │       = adj                   │     offset u32 + shape id u32); then the adjoint (header `adj`
  *     │                               │     points here too: the reverse sweep overwrites values)
  *     │  da  : f64[cap]               │   ∂node/∂a, ∂node/∂b, stored when the node is computed
+ *     │  db  : f64[cap]               │
+ *     │  pre : f64[cap] (compiled     │   presets kept for replay: a leaf's value (inputs are written
+ *     │        tapes only; else 0)    │     here), or a node's constant operand
  *     │  … later tapes, compiled      │
  *     │    tapes, tensor arena        │
  *     └──────────────────────────────┘ memory.size() × 64 KiB (never past the limit)
@@ -33,6 +36,9 @@
  * arguments at it with a zero partial, so the sweeps need no branch on arity. A constant operand is
  * recorded as an argument index equal to the node's own index, its value preset in the node's `val`
  * slot; `compute` reads it there, then rewrites that argument to node 0 with a zero partial.
+ * A compiled tape also keeps `pre`: compute copies every preset slot there the first time, and a
+ * replay reads leaves and constant operands from it (values are recomputed, and adjoints overwrite
+ * them); its constant operands keep their own index, with a zero partial, instead of node 0.
  * The node kind is the op code's top bit (op ≥ TENSOR_OP_BASE is a tensor node, whose `val` slot holds
  * an arena offset and a shape id), so scalar records spend no byte on it.
  */
@@ -40,7 +46,9 @@
 /** Bytes one scalar node occupies across the six arrays (1 + 4 + 4 + 8 × 3 = 33). */
 export const NODE_BYTES: i32 = 33;
 /** Bytes of a tape header. */
-export const HEADER_BYTES: i32 = 32;
+export const HEADER_BYTES: i32 = 36;
+/** Extra bytes per node of a compiled tape (its `pre` array). */
+export const PRESET_BYTES: i32 = 8;
 /** First op code of tensor nodes (the node kind is `op >= TENSOR_OP_BASE`). */
 export const TENSOR_OP_BASE: i32 = 128;
 
@@ -53,6 +61,7 @@ export const H_VAL: i32 = 16;
 export const H_DA: i32 = 20;
 export const H_DB: i32 = 24;
 export const H_ADJ: i32 = 28;
+export const H_PRE: i32 = 32;
 
 /** Reads a header field of tape `t`. */
 // @ts-ignore: decorator

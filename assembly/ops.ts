@@ -90,6 +90,12 @@ const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
   store<f64>(p2, dyy, 16);
 }
 
+/** What a guard records of its node: a comparison's outcome (its value), or the branch that max, min or
+ * abs took (its partial ∂/∂x: 1 or 0, or the sign). A replay that computes another key took another branch. */
+export function guardKey(op: i32, v: f64, dx: f64): f64 {
+  return op >= Op.Less && op <= Op.Equal ? v : dx;
+}
+
 /** The pow row: d(xʸ) = y xʸ⁻¹ dx + xʸ log x dy, with ∂/∂y = 0 at x = 0, y > 0 and ∂/∂x = 0 when y = 0. */
 function powRow(x: f64, y: f64, pdx: usize, pdy: usize, p2: usize, second: bool): f64 {
   const v = Math.pow(x, y);

@@ -1,35 +1,80 @@
-/** @file The sweeps: batch computation of values and partials, and the reverse (adjoint) sweep. None names an op. */
-import { H_OP, H_A, H_B, H_VAL, H_DA, H_DB, H_ADJ, field, f64At, i32At } from "./layout";
-import { evalOp } from "./ops";
+/** @file The sweeps: batch computation of values and partials, replay of compiled tapes with their guards, and the reverse (adjoint) sweep. None names an op. */
+import { H_OP, H_A, H_B, H_VAL, H_DA, H_DB, H_ADJ, H_PRE, field, f64At, i32At } from "./layout";
+import { evalOp, guardKey } from "./ops";
 
 /** Computes the values and local partials of nodes [from, to) of tape `t` through the op table. */
 export function compute(t: usize, from: i32, to: i32): void {
-  const op = field(t, H_OP), a = field(t, H_A), b = field(t, H_B);
+  if (field(t, H_PRE)) forward(t, from, to, true, true);
+  else forward(t, from, to, false, false);
+}
+
+/** One forward pass. Eager (`kept` false): presets live in `val`, and constant operands are rewritten to
+ * node 0. Compiled (`kept`): presets are read from `pre` (copied there first when `copy`), and constant
+ * operands keep their own index with a zero partial, so the pass can be replayed at new inputs. */
+// @ts-ignore: decorator
+@inline function forward(t: usize, from: i32, to: i32, kept: bool, copy: bool): void {
+  const op = field(t, H_OP), a = field(t, H_A), b = field(t, H_B), pre = field(t, H_PRE);
   const val = field(t, H_VAL), da = field(t, H_DA), db = field(t, H_DB);
   // NOTE: on a serial chain every node reads the value stored one iteration ago; taking it from a
   // register (`prev`) instead of memory takes the store-to-load latency off the critical path.
   let prev: f64 = from > 0 ? load<f64>(f64At(val, from - 1)) : 0;
   for (let i = from; i < to; i++) {
+    if (copy) store<f64>(f64At(pre, i), load<f64>(f64At(val, i)));
     const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
     let x: f64, y: f64;
     if (ia == i - 1) x = prev;
-    else x = load<f64>(f64At(val, ia));
+    else x = load<f64>(f64At(kept && ia == i ? pre : val, ia));
     if (ib == i - 1) y = prev;
-    else y = load<f64>(f64At(val, ib));
-    const v = evalOp(<i32>load<u8>(op + <usize>i), x, y, f64At(val, i), f64At(da, i), f64At(db, i), 0, false);
+    else y = load<f64>(f64At(kept && ib == i ? pre : val, ib));
+    const v = evalOp(<i32>load<u8>(op + <usize>i), x, y, f64At(kept ? pre : val, i), f64At(da, i), f64At(db, i), 0, false);
     prev = v;
     store<f64>(f64At(val, i), v);
-    // An operand indexed by the node itself was a constant held in its value slot: from now on it is
-    // node 0 with a zero partial, so the sweeps never see it.
+    // An operand indexed by the node itself is a constant preset in the node's slot. Eager tapes point
+    // it at node 0 from now on; compiled tapes keep it (it is read again on replay). Either way its
+    // partial is zero, so the sweeps never see it.
     if (ia == i) {
-      store<i32>(i32At(a, i), 0);
+      if (!kept) store<i32>(i32At(a, i), 0);
       store<f64>(f64At(da, i), 0);
     }
     if (ib == i) {
-      store<i32>(i32At(b, i), 0);
+      if (!kept) store<i32>(i32At(b, i), 0);
       store<f64>(f64At(db, i), 0);
     }
   }
+}
+
+/** Stores each guard's key as recorded (f64 pairs node, key at `guards`; the nodes are filled in by the caller). */
+export function recordGuards(t: usize, guards: usize, ng: i32): void {
+  const op = field(t, H_OP), val = field(t, H_VAL), da = field(t, H_DA);
+  for (let g = 0; g < ng; g++) {
+    const node = <i32>load<f64>(guards + (<usize>g << 4));
+    store<f64>(guards + (<usize>g << 4), guardKey(<i32>load<u8>(op + <usize>node), load<f64>(f64At(val, node)), load<f64>(f64At(da, node))), 8);
+  }
+}
+
+/** Replays compiled tape `t` at the inputs written to its presets: recomputes nodes [1, n), then
+ * re-checks `ng` guards (f64 pairs node, key at `guards`); returns the first flipped guard, or -1. */
+export function replay(t: usize, n: i32, guards: usize, ng: i32): i32 {
+  forward(t, 1, n, true, false);
+  const op = field(t, H_OP), val = field(t, H_VAL), da = field(t, H_DA);
+  for (let g = 0; g < ng; g++) {
+    const node = <i32>load<f64>(guards + (<usize>g << 4));
+    const key = guardKey(<i32>load<u8>(op + <usize>node), load<f64>(f64At(val, node)), load<f64>(f64At(da, node)));
+    if (key != load<f64>(guards + (<usize>g << 4), 8)) return g;
+  }
+  return -1;
+}
+
+/** Replays compiled tape `t` (as `replay`); unless a guard flipped, stores node `out`'s value at `outValue`
+ * and sweeps the gradient of `out` into the adjoints. Returns the first flipped guard, or -1. */
+export function replayGradient(t: usize, n: i32, guards: usize, ng: i32, out: i32, outValue: usize): i32 {
+  const flipped = replay(t, n, guards, ng);
+  if (flipped >= 0) return flipped;
+  store<f64>(outValue, load<f64>(f64At(field(t, H_VAL), out)));
+  clearAdjoints(t, out + 1);
+  store<f64>(f64At(field(t, H_ADJ), out), 1);
+  reverse(t, out);
+  return -1;
 }
 
 /** Zeroes the adjoints of nodes [0, n) of tape `t` (they alias the values: read values before). */
@@ -54,14 +99,14 @@ export function reverse(t: usize, top: i32): void {
     store<f64>(pg, g);
     carry = 0;
     if (g == 0) continue;
-    // Operand index 0 (node 0) means "no operand".
+    // Operand index 0 (node 0) means "no operand"; the node's own index, a constant (compiled tapes).
     const ia = load<i32>(i32At(a, i));
     const ga = load<f64>(f64At(da, i)) * g;
     if (ia == i - 1) carry += ga;
-    else if (ia != 0) store<f64>(f64At(adj, ia), load<f64>(f64At(adj, ia)) + ga);
+    else if (ia != 0 && ia != i) store<f64>(f64At(adj, ia), load<f64>(f64At(adj, ia)) + ga);
     const ib = load<i32>(i32At(b, i));
     const gb = load<f64>(f64At(db, i)) * g;
     if (ib == i - 1) carry += gb;
-    else if (ib != 0) store<f64>(f64At(adj, ib), load<f64>(f64At(adj, ib)) + gb);
+    else if (ib != 0 && ib != i) store<f64>(f64At(adj, ib), load<f64>(f64At(adj, ib)) + gb);
   }
 }

@@ -1,5 +1,5 @@
 /** @file Tape lifetime: allocating, growing and freeing tapes, and the byte accounting behind the memory limit. */
-import { NODE_BYTES, HEADER_BYTES, H_CAP, H_OP, H_A, H_B, H_VAL, H_DA, H_DB, H_ADJ, field } from "./layout";
+import { NODE_BYTES, HEADER_BYTES, PRESET_BYTES, H_CAP, H_OP, H_A, H_B, H_VAL, H_DA, H_DB, H_ADJ, H_PRE, field } from "./layout";
 
 /** Bytes currently held by tapes (headers and arrays). */
 export let bytesInUse: f64 = 0;
@@ -27,9 +27,26 @@ function fits(extra: f64): bool {
   return bytesInUse + extra <= bytesLimit && <f64>memory.size() + pagesNeeded <= 65536;
 }
 
-/** Allocates an empty tape able to hold `cap` nodes; returns 0 when that would pass the limit. */
-export function tapeNew(cap: i32): usize {
-  const bytes = <f64>cap * NODE_BYTES + HEADER_BYTES;
+/** Counts `bytes` of other memory (a guard list) against the limit; false when they do not fit. */
+export function reserve(bytes: f64): bool {
+  if (!fits(bytes)) return false;
+  charge(bytes);
+  return true;
+}
+
+/** Returns bytes counted by `reserve`. */
+export function release(bytes: f64): void {
+  bytesInUse -= bytes;
+}
+
+/** Bytes per node of tape `t` (a compiled tape also keeps its presets). */
+function nodeBytes(t: usize): f64 {
+  return <f64>(NODE_BYTES + (field(t, H_PRE) ? PRESET_BYTES : 0));
+}
+
+/** Allocates an empty tape able to hold `cap` nodes (with a preset array when `compiled`); returns 0 when that would pass the limit. */
+export function tapeNew(cap: i32, compiled: bool): usize {
+  const bytes = <f64>cap * <f64>(NODE_BYTES + (compiled ? PRESET_BYTES : 0)) + HEADER_BYTES;
   if (cap < 1 || !fits(bytes)) return 0;
   const t = heap.alloc(HEADER_BYTES);
   const c = <usize>cap;
@@ -41,6 +58,7 @@ export function tapeNew(cap: i32): usize {
   store<u32>(t + H_DA, <u32>heap.alloc(c << 3));
   store<u32>(t + H_DB, <u32>heap.alloc(c << 3));
   store<u32>(t + H_ADJ, field(t, H_VAL)); // adjoints overwrite values: see layout.ts
+  store<u32>(t + H_PRE, compiled ? <u32>heap.alloc(c << 3) : 0);
   charge(bytes);
   return t;
 }
@@ -54,7 +72,7 @@ function regrow(t: usize, off: i32, newBytes: usize): void {
 export function tapeResize(t: usize, cap: i32): bool {
   const old = <i32>field(t, H_CAP);
   if (cap < 1) return false;
-  const extra = <f64>(cap - old) * NODE_BYTES;
+  const extra = <f64>(cap - old) * nodeBytes(t);
   // NOTE: realloc may hold the old and new copies of the largest array at once; count that transient.
   const transient = <f64>min(old, cap) * 8;
   if (extra > 0 && !fits(extra + transient)) return false;
@@ -66,6 +84,7 @@ export function tapeResize(t: usize, cap: i32): bool {
   regrow(t, H_VAL, c << 3);
   regrow(t, H_DA, c << 3);
   regrow(t, H_DB, c << 3);
+  if (field(t, H_PRE)) regrow(t, H_PRE, c << 3);
   store<u32>(t + H_ADJ, field(t, H_VAL));
   store<u32>(t + H_CAP, cap);
   bytesInUse -= transient;
@@ -75,7 +94,8 @@ export function tapeResize(t: usize, cap: i32): bool {
 
 /** Frees tape `t` and all its arrays. */
 export function tapeFree(t: usize): void {
-  bytesInUse -= <f64>field(t, H_CAP) * NODE_BYTES + HEADER_BYTES;
+  bytesInUse -= <f64>field(t, H_CAP) * nodeBytes(t) + HEADER_BYTES;
+  if (field(t, H_PRE)) heap.free(field(t, H_PRE));
   heap.free(field(t, H_OP));
   heap.free(field(t, H_A));
   heap.free(field(t, H_B));

@@ -4,6 +4,7 @@ import * as ops from "./ops.js";
 export { init, initSync } from "./wasm.js";
 export { grad, valueAndGrad, type GradOptions, type ScalarOutput } from "./transforms/grad.js";
 export { vjp, type OutputOf, type CotangentOf } from "./transforms/vjp.js";
+export { compile, Compiled, type CompileOptions, type CompiledStats } from "./transforms/compile.js";
 export { Scalar, Tensor, setMemoryLimit, memoryStats, type Operand } from "./trace.js";
 export type { Tree, InputOf, GradOf } from "./tree.js";
 export * from "./errors.js";

@@ -19,10 +19,12 @@ export const Op = {
 type OpName = keyof typeof Op;
 type Primitive = Uncapitalize<Exclude<OpName, "Const" | "Input">>;
 
-/** A primitive's row on the TS side: its op code and how many operands it takes. */
+/** A primitive's row on the TS side: its op code, how many operands it takes, and whether it branches
+ * (a compiled tape re-checks which branch it took, as it does for the comparisons `lt` … `eq`). */
 export interface OpDef {
   readonly code: number;
   readonly arity: 1 | 2;
+  readonly branches?: true;
 }
 
 /** The op table: one row per primitive; the mapped type makes the compiler name a missing row. */
@@ -46,9 +48,9 @@ export const table = {
   acos: { code: Op.Acos, arity: 1 },
   atan: { code: Op.Atan, arity: 1 },
   atan2: { code: Op.Atan2, arity: 2 },
-  abs: { code: Op.Abs, arity: 1 },
-  min: { code: Op.Min, arity: 2 },
-  max: { code: Op.Max, arity: 2 },
+  abs: { code: Op.Abs, arity: 1, branches: true },
+  min: { code: Op.Min, arity: 2, branches: true },
+  max: { code: Op.Max, arity: 2, branches: true },
   erf: { code: Op.Erf, arity: 1 },
   lgamma: { code: Op.Lgamma, arity: 1 },
   stopGradient: { code: Op.StopGradient, arity: 1 },
@@ -62,6 +64,14 @@ export const table = {
 } as const satisfies { [K in Primitive]: OpDef };
 
 whenLoaded(checkOpCodes);
+
+/** Names of op codes, for error messages (`BranchChanged` names the guard's op). */
+export const opName: string[] = [];
+for (const [name, row] of Object.entries(table)) opName[row.code] = name;
+
+/** Whether op `code` is a branch point that a compiled tape guards (max, min, abs). */
+export const branches = new Uint8Array(256);
+for (const row of Object.values(table) as OpDef[]) if (row.branches) branches[row.code] = 1;
 
 /** Fails loudly if the engine's op codes differ from this table's (a stale build, or a row added on one side only). */
 function checkOpCodes(e: Engine): void {

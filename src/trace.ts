@@ -1,5 +1,5 @@
 /** @file Recording: the per-level tape regions, the per-call Trace that writes records through views, and the Scalar/Tensor handles. */
-import { need, checkGrown, watchViews, type Engine } from "./wasm.js";
+import { need, checkGrown, watchViews, unwatchViews, type Engine } from "./wasm.js";
 import { InputError, OutOfMemoryError, StaleHandleError, AdError } from "./errors.js";
 
 /** Op codes of the leaves a trace writes itself (the rest live in ops.ts). */
@@ -7,6 +7,7 @@ const CONST = 0,
   INPUT = 1;
 const INITIAL_CAP = 1 << 12;
 const SETTLED_SLACK = 1.125;
+const MIN_COMPILED_CAP = 256;
 let memoryLimit = 2 ** 31;
 
 /** Bytes of one scalar node record, as the engine lays it out (assembly/layout.ts). */
@@ -14,7 +15,7 @@ function nodeBytes(e: Engine): number {
   return (e.NODE_BYTES as WebAssembly.Global).value as number;
 }
 
-/** One tape in linear memory, reused by every call at one nesting level, with views of its arrays. */
+/** One tape in linear memory with views of its arrays: reused by every call at one nesting level, or owned by a compiled function. */
 export class Region {
   cap = 0;
   maxNodes = 0;
@@ -27,25 +28,39 @@ export class Region {
   b!: Int32Array;
   val!: Float64Array;
   adj!: Float64Array;
+  /** A compiled tape's presets (inputs are written here before a replay); empty otherwise. */
+  pre!: Float64Array;
+  private readonly renew = () => this.views();
 
   constructor(
     readonly e: Engine,
     readonly ptr: number,
+    readonly compiled = false,
   ) {
     this.views();
-    watchViews(() => this.views());
+    watchViews(this.renew);
+  }
+
+  /** Allocates a region of `cap` nodes (a compiled one keeps presets for replay), or throws OutOfMemoryError. */
+  static create(e: Engine, compiled: boolean): Region {
+    const cap = compiled ? MIN_COMPILED_CAP : INITIAL_CAP;
+    const ptr = e.tapeNew(cap, compiled ? 1 : 0);
+    if (!ptr) throw new OutOfMemoryError(cap * nodeBytes(e), memoryLimit);
+    checkGrown();
+    return new Region(e, ptr, compiled);
   }
 
   /** Re-creates the views (after the tape was resized or linear memory grew) and hands them to the trace. */
   views(): void {
     const buf = this.e.memory.buffer;
-    const h = new Uint32Array(buf, this.ptr, 8);
+    const h = new Uint32Array(buf, this.ptr, 9);
     const cap = (this.cap = h[0]);
     this.op = new Uint8Array(buf, h[1], cap);
     this.a = new Int32Array(buf, h[2], cap);
     this.b = new Int32Array(buf, h[3], cap);
     this.val = new Float64Array(buf, h[4], cap);
     this.adj = new Float64Array(buf, h[7], cap);
+    this.pre = new Float64Array(buf, h[8], h[8] ? cap : 0);
     this.trace?.adopt(this);
   }
 
@@ -55,6 +70,12 @@ export class Region {
     checkGrown();
     this.views();
     return true;
+  }
+
+  /** Frees the tape (a compiled function's `dispose`); the region must not be used again. */
+  free(): void {
+    unwatchViews(this.renew);
+    this.e.tapeFree(this.ptr);
   }
 }
 const regions: Region[] = [];
@@ -105,16 +126,11 @@ export class Trace {
     this.adj = r.adj;
   }
 
-  /** Opens a trace on the tape of the next nesting level. */
-  static begin(): Trace {
-    let region = regions[depth];
-    if (!region) {
-      const e = need();
-      const ptr = e.tapeNew(INITIAL_CAP);
-      if (!ptr) throw new OutOfMemoryError(INITIAL_CAP * nodeBytes(e), memoryLimit);
-      checkGrown();
-      region = regions[depth] = new Region(e, ptr);
-    }
+  /** Opens a trace at the next nesting level, on that level's tape or on `own` (a compiled function's). */
+  static begin(own?: Region): Trace {
+    let region = own ?? regions[depth];
+    if (!region) region = regions[depth] = Region.create(need(), false);
+    if (region.trace) throw new AdError("REENTRANT", "a compiled function was called while it was recording");
     depth++;
     return (active = new Trace(region, active));
   }
@@ -128,7 +144,8 @@ export class Trace {
     this.cap = this.n; // a closed trace is full: any record onto it lands in grow(), which throws
     // Settle the region near its high-water mark (a first call from a small capacity may overshoot);
     // a later call of the same size then needs no growth.
-    const settled = Math.max(INITIAL_CAP, Math.ceil((region.maxNodes * SETTLED_SLACK) / 1024) * 1024);
+    const least = region.compiled ? MIN_COMPILED_CAP : INITIAL_CAP;
+    const settled = Math.max(least, Math.ceil((region.maxNodes * SETTLED_SLACK) / 256) * 256);
     if (region.cap > settled * 1.125) region.resize(settled);
     depth--;
     active = this.parent;

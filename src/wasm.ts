@@ -5,13 +5,18 @@ import { AdError } from "./errors.js";
 /** The engine's exports (assembly/index.ts), typed. */
 export interface Engine {
   memory: WebAssembly.Memory;
-  tapeNew(cap: number): number;
+  tapeNew(cap: number, compiled: number): number;
   tapeResize(tape: number, cap: number): number;
   tapeFree(tape: number): void;
   setLimit(bytes: number): void;
   compute(tape: number, from: number, to: number): void;
   clearAdjoints(tape: number, n: number): void;
   reverse(tape: number, top: number): void;
+  replay(tape: number, n: number, guards: number, ng: number): number;
+  replayGradient(tape: number, n: number, guards: number, ng: number, out: number, outValue: number): number;
+  recordGuards(tape: number, guards: number, ng: number): void;
+  memAlloc(bytes: number): number;
+  memFree(ptr: number, bytes: number): void;
   evalRow(op: number, x: number, y: number): void;
   rowScratch(): number;
   memInUse(): number;
@@ -73,6 +78,11 @@ export function need(): Engine {
 /** Registers a callback that re-creates views when linear memory grows (their buffer detaches). */
 export function watchViews(renew: () => void): void {
   onGrow.add(renew);
+}
+
+/** Stops renewing a holder's views (its tape was freed). */
+export function unwatchViews(renew: () => void): void {
+  onGrow.delete(renew);
 }
 
 /** Call after any engine call that may grow memory: renews every registered view if the buffer changed. */

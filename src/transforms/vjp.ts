@@ -21,7 +21,7 @@ export interface Linearized {
 const isPlainObject = (x: object) => [Object.prototype, null].includes(Object.getPrototypeOf(x));
 
 /** Walks f's output, collecting output node indices in tree order, and returns its plain value. */
-function readOutputs(t: Trace, y: unknown, path: string, outs: number[]): unknown {
+export function readOutputs(t: Trace, y: unknown, path: string, outs: number[]): unknown {
   if (typeof y === "number") return outs.push(-1), y;
   if (y instanceof Scalar || y instanceof Tensor) {
     if (!y.trace.live) throw new StaleHandleError(`the returned handle at ${path}`);
@@ -40,7 +40,7 @@ function readOutputs(t: Trace, y: unknown, path: string, outs: number[]): unknow
 }
 
 /** Flattens a cotangent shaped like the output value `like` into `seeds`, in tree order. */
-function flattenCotangent(ct: unknown, like: unknown, path: string, seeds: number[]): void {
+export function flattenCotangent(ct: unknown, like: unknown, path: string, seeds: number[]): void {
   if (typeof like === "number") {
     if (typeof ct !== "number") throw new InputError(`expected a number, got ${describe(ct)}`, path);
     seeds.push(ct);

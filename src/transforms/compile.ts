@@ -1,0 +1,245 @@
+/** @file `compile`: record f once onto a tape of its own, then replay it in Wasm at new inputs, re-checking its branch guards. */
+import { Scalar, Tensor, Trace, Region, describe } from "../trace.js";
+import { need } from "../wasm.js";
+import { recordInputs, readGradients, zeroGradients, type HandleTree, type InputOf, type GradOf } from "../tree.js";
+import { readOutputs, flattenCotangent, type OutputOf, type CotangentOf } from "./vjp.js";
+import { AdError, BranchChanged, InputError, OutputError } from "../errors.js";
+import { branches, opName } from "../ops.js";
+
+/** Options of `compile`: what a flipped guard does — re-record at the new input (default) or throw `BranchChanged`. */
+export interface CompileOptions {
+  onBranchChange?: "rerecord" | "throw";
+}
+
+/** What a compiled tape holds, and how often it had to be recorded again. */
+export interface CompiledStats {
+  nodes: number;
+  bytes: number;
+  guards: number;
+  rerecords: number;
+  recordEveryCall: boolean;
+}
+
+const GUARD_BYTES = 16; // one guard: node index and recorded key, two f64
+
+/** f recorded once at x0; every method replays the tape in Wasm at a new input of the same structure. */
+export class Compiled<H, Y> {
+  private region: Region | undefined;
+  private inputs!: HandleTree;
+  private outs: number[] = [];
+  private like: unknown;
+  private n = 0;
+  private guards = 0;
+  private ng = 0;
+  private rerecords = -1;
+  private everyCall = false;
+  private valueView = new Float64Array(0);
+
+  constructor(
+    private readonly f: (x: H) => Y,
+    x0: InputOf<H>,
+    private readonly opts: CompileOptions = {},
+  ) {
+    if (typeof f !== "function") throw new InputError(`expected the function to compile, got ${describe(f)}`, "f");
+    this.region = Region.create(need(), true);
+    try {
+      this.record(x0);
+    } catch (err) {
+      this.dispose();
+      throw err;
+    }
+  }
+
+  /** f(x), by a forward replay. */
+  value(x: InputOf<H>): OutputOf<Y> {
+    const r = this.run(x, (r) => r.e.replay(r.ptr, this.n, this.guards, this.ng));
+    return refill(this.like, this.outs, r.val, { k: 0 }) as OutputOf<Y>;
+  }
+
+  /** The gradient of scalar f at x, by a forward replay and a reverse sweep (one Wasm call); written into `out` when given. */
+  grad(x: InputOf<H>, out?: GradOf<H>): GradOf<H> {
+    const r = this.gradientAt(x);
+    if (!r) return zeroGradients(this.inputs) as GradOf<H>;
+    return (out === undefined ? readGradients(r, this.inputs) : writeGradients(r.adj, this.inputs, out, "out")) as GradOf<H>;
+  }
+
+  /** [f(x), gradient] for scalar f. */
+  valueAndGrad(x: InputOf<H>): [number, GradOf<H>] {
+    const r = this.gradientAt(x);
+    if (!r) return [this.like as number, zeroGradients(this.inputs) as GradOf<H>];
+    return [this.outputValue(), readGradients(r, this.inputs) as GradOf<H>];
+  }
+
+  /** ctᵀ·∂f/∂x at x, with ct shaped like f(x). */
+  vjp(x: InputOf<H>, ct: CotangentOf<Y>): GradOf<H> {
+    const seeds: number[] = [];
+    flattenCotangent(ct, this.like, "ct", seeds);
+    const r = this.run(x, (r) => r.e.replay(r.ptr, this.n, this.guards, this.ng));
+    const top = Math.max(-1, ...this.outs);
+    if (top < 0) return zeroGradients(this.inputs) as GradOf<H>;
+    r.e.clearAdjoints(r.ptr, top + 1);
+    this.outs.forEach((node, k) => {
+      if (node >= 0) r.adj[node] += seeds[k];
+    });
+    r.e.reverse(r.ptr, top);
+    return readGradients(r, this.inputs) as GradOf<H>;
+  }
+
+  /** Nodes, bytes, guards, re-recordings so far, and whether every call re-records (f read `.value`). */
+  get stats(): CompiledStats {
+    const r = this.live();
+    const nodeBytes = (r.e.NODE_BYTES as WebAssembly.Global).value + 8;
+    return { nodes: this.n, bytes: r.cap * nodeBytes + this.ng * GUARD_BYTES, guards: this.ng, rerecords: this.rerecords, recordEveryCall: this.everyCall };
+  }
+
+  /** Frees the tape and guard list; the compiled function cannot be called afterwards. */
+  dispose(): void {
+    const r = this.region;
+    if (!r) return;
+    this.region = undefined;
+    if (this.guards) r.e.memFree(this.guards, this.ng * GUARD_BYTES);
+    r.free();
+  }
+
+  private live(): Region {
+    if (!this.region) throw new AdError("DISPOSED", "this compiled function was disposed");
+    return this.region;
+  }
+
+  /** Records f at x onto the tape (again): inputs, outputs, guards. */
+  private record(x: unknown): void {
+    const t = Trace.begin(this.live());
+    try {
+      this.inputs = recordInputs(t, x);
+      const y = this.f(this.inputs as H);
+      t.flush();
+      const outs: number[] = [];
+      this.like = readOutputs(t, y, "y", outs);
+      this.outs = outs;
+      this.n = t.n;
+      this.setGuards(t);
+      this.rerecords++;
+      if (t.readsValue && !this.everyCall) {
+        this.everyCall = true;
+        console.warn(
+          "adtape compile(): f read .value while recording, so it may branch where no guard can see it; " +
+            "it will be re-recorded on every call (correct, but no faster than grad). To replay it, branch with " +
+            "adtape's comparisons (lt, le, gt, ge, eq) or select with where(mask, a, b).",
+        );
+      }
+    } finally {
+      t.end();
+    }
+  }
+
+  /** Lists the guards in tape order — the comparisons f made, and every branching op — with their keys. */
+  private setGuards(t: Trace): void {
+    const e = t.e;
+    const nodes = t.guards.slice();
+    for (let i = 1; i < t.n; i++) if (branches[t.op[i]]) nodes.push(i);
+    nodes.sort((p, q) => p - q);
+    if (this.guards) e.memFree(this.guards, this.ng * GUARD_BYTES);
+    this.guards = 0;
+    this.ng = 0;
+    if (!nodes.length) return;
+    const ptr = e.memAlloc(nodes.length * GUARD_BYTES);
+    if (!ptr) throw new AdError("OUT_OF_MEMORY", "no memory left for the compiled tape's guard list");
+    const list = new Float64Array(e.memory.buffer, ptr, 2 * nodes.length);
+    nodes.forEach((node, g) => (list[2 * g] = node));
+    e.recordGuards(t.region.ptr, ptr, nodes.length);
+    this.guards = ptr;
+    this.ng = nodes.length;
+  }
+
+  /** Writes x into the tape and runs `sweep`; a flipped guard re-records at x (or throws, by the policy). */
+  private run(x: unknown, sweep: (r: Region) => number): Region {
+    for (let attempt = 0; ; attempt++) {
+      if (this.everyCall) this.record(x);
+      const r = this.live();
+      writeInputs(r.pre, this.inputs, x, "x");
+      const flipped = sweep(r);
+      if (flipped < 0) return r;
+      const node = new Float64Array(r.e.memory.buffer, this.guards, 2 * this.ng)[2 * flipped];
+      if (this.opts.onBranchChange === "throw") throw new BranchChanged(flipped, opName[r.op[node]] ?? "?");
+      if (attempt > 0) throw new AdError("UNSTABLE", "f took another branch at the very input it was just recorded at; is f deterministic?");
+      this.record(x);
+    }
+  }
+
+  /** Replays and sweeps the gradient of the scalar output; undefined when f returned a constant. */
+  private gradientAt(x: unknown): Region | undefined {
+    if (this.outs.length !== 1) throw new OutputError(`grad needs a scalar output; f returned ${this.outs.length} values`);
+    if (this.outs[0] < 0) {
+      this.value(x as InputOf<H>);
+      return undefined;
+    }
+    return this.run(x, (r) => r.e.replayGradient(r.ptr, this.n, this.guards, this.ng, this.outs[0], r.e.rowScratch()));
+  }
+
+  /** The output value `replayGradient` saved before the sweep overwrote values with adjoints. */
+  private outputValue(): number {
+    const e = this.live().e;
+    if (this.valueView.length === 0) this.valueView = new Float64Array(e.memory.buffer, e.rowScratch(), 1);
+    return this.valueView[0];
+  }
+}
+
+/** Records f once at x0 and returns a `Compiled` that replays it at new inputs of the same structure. */
+export function compile<H, Y>(f: (x: H) => Y, x0: InputOf<H>, opts?: CompileOptions): Compiled<H, Y> {
+  return new Compiled(f, x0, opts);
+}
+
+/** Writes the leaves of input x into the tape's presets, checking that x has the recorded structure. */
+function writeInputs(pre: Float64Array, h: HandleTree, x: unknown, path: string): void {
+  if (h instanceof Scalar) {
+    if (typeof x !== "number") throw new InputError(`expected a number, got ${describe(x)}`, path);
+    pre[h.idx] = x;
+  } else if (h instanceof Tensor) {
+    const ok = x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === "number"));
+    if (!ok || (x as ArrayLike<number>).length !== h.length) {
+      throw new InputError(`expected a Float64Array or number[] of length ${h.length} (as compiled), got ${describe(x)}`, path);
+    }
+    if (x instanceof Float64Array) pre.set(x, h.base);
+    else for (let i = 0; i < h.length; i++) pre[h.base + i] = (x as number[])[i];
+  } else if (Array.isArray(h)) {
+    if (!Array.isArray(x) || x.length !== h.length) throw new InputError(`expected an array of length ${h.length} (as compiled)`, path);
+    h.forEach((c, i) => writeInputs(pre, c, x[i], `${path}[${i}]`));
+  } else {
+    const keys = Object.keys(h);
+    if (typeof x !== "object" || x === null || Object.keys(x).join() !== keys.join()) {
+      throw new InputError(`expected an object with keys [${keys.join(", ")}] (as compiled)`, path);
+    }
+    for (const k of keys) writeInputs(pre, h[k], (x as Record<string, unknown>)[k], `${path}.${k}`);
+  }
+}
+
+/** Copies the input adjoints into `out` (same structure as the gradient): vectors in place, numbers into their parent. */
+function writeGradients(adj: Float64Array, h: HandleTree, out: unknown, path: string): unknown {
+  if (h instanceof Scalar) return adj[h.idx];
+  if (h instanceof Tensor) {
+    if (!(out instanceof Float64Array) || out.length !== h.length) throw new InputError(`expected a Float64Array of length ${h.length}`, path);
+    out.set(adj.subarray(h.base, h.base + h.length));
+    return out;
+  }
+  if (typeof out !== "object" || out === null) throw new InputError(`expected ${Array.isArray(h) ? "an array" : "an object"} shaped like the gradient`, path);
+  const o = out as Record<string, unknown>;
+  for (const k of Object.keys(h)) o[k] = writeGradients(adj, (h as Record<string, HandleTree>)[k], o[k], `${path}.${k}`);
+  return out;
+}
+
+/** Rebuilds an output value shaped like `like` from the tape's values (constants come from `like`). */
+function refill(like: unknown, outs: number[], val: Float64Array, at: { k: number }): unknown {
+  if (typeof like === "number") {
+    const node = outs[at.k++];
+    return node < 0 ? like : val[node];
+  }
+  if (like instanceof Float64Array) {
+    const v = new Float64Array(like.length);
+    for (let i = 0; i < like.length; i++) v[i] = val[outs[at.k++]];
+    return v;
+  }
+  if (Array.isArray(like)) return like.map((c) => refill(c, outs, val, at));
+  const o: Record<string, unknown> = {};
+  for (const k of Object.keys(like as object)) o[k] = refill((like as Record<string, unknown>)[k], outs, val, at);
+  return o;
+}
