@@ -1,5 +1,5 @@
 // The benchmark behind `npm run bench` (owned by the benchmark; DESIGN.md §5–6): ONE run, ONE table of
-// ratios. Eager adtape vs the reference baselines (bench/baselines/: hand-written gradient, plain-JS
+// ratios. Eager and compiled adtape vs the reference baselines (bench/baselines/: hand-written gradient, plain-JS
 // typed-array tape, micrograd-style objects) and central differences, on W2 (logistic map) and W3
 // (extended Rosenbrock, chained form as in the baselines) — ms per f, ms per gradient, grad/f, adtape's
 // gradient time ÷ each mechanism's, and gradient agreement vs hand; then bytes per tape node, the
@@ -16,7 +16,7 @@ import { makeData, maxRelDiff } from "./baselines/data.mjs";
 import * as hand from "./baselines/hand.mjs";
 import * as jstape from "./baselines/jstape.mjs";
 import * as micrograd from "./baselines/micrograd.mjs";
-import { logistic, rosenbrock } from "./workloads.mjs";
+import { logistic, rosenbrock, classifierCost } from "./workloads.mjs";
 
 const started = performance.now();
 const TASK_MS = Number(process.env.BENCH_TIME ?? 700);
@@ -120,8 +120,13 @@ function mechanisms(w, d) {
   const x = isW2 ? d.x0 : d.x;
   const fn = isW2 ? logistic(d.n) : rosenbrock;
   const g = ad.grad(fn), v = valueOnly(fn);
+  // Compiled lazily (after the eager rows, so that the eager tape's bytes per node are measured alone).
+  let c;
+  const compiled = () => (c ??= ad.compile(fn, x));
+  const out = isW2 ? undefined : new Float64Array(x.length);
   const list = [
     { name: "adtape (eager)", f: () => v(x), grad: () => g(x) },
+    { name: "adtape (compiled)", f: () => compiled().value(x), grad: () => compiled().grad(x, out), done: () => c.dispose(), nodes: () => c.stats.nodes },
     { name: "hand", ...hand.setup(w, d) },
     { name: "jstape", ...jstape.setup(w, d) },
     { name: "micrograd", ...micrograd.setup(w, d) },
@@ -144,7 +149,7 @@ let memW3 = null;
 for (const [w] of WORKLOADS) {
   const d = makeData(w);
   const mechs = mechanisms(w, d);
-  const ref = copy(mechs[1].grad()); // hand
+  const ref = copy(mechs.find((m) => m.name === "hand").grad());
   for (const m of mechs) {
     if (m.name === "micrograd") {
       const t0 = performance.now();
@@ -156,10 +161,12 @@ for (const [w] of WORKLOADS) {
     const agree = w === "W2" ? "n/a (chaotic)" : maxRelDiff(result, ref);
     const fMs = await median(m.f);
     const gMs = await median(m.grad);
-    rows.push({ w, mech: m.name, fMs, gMs, agree });
+    rows.push({ w, mech: m.name, fMs, gMs, agree, nodes: m.nodes?.() });
     process.stderr.write(`progress: ${w} ${m.name}: f ${fMs.toPrecision(3)} ms, grad ${gMs.toPrecision(3)} ms\n`);
+    m.done?.();
+    // After warm-up the eager tape region has settled; no compiled tape exists yet.
+    if (w === "W3-100000" && m.name === "adtape (eager)") memW3 = ad.memoryStats();
   }
-  if (w === "W3-100000") memW3 = ad.memoryStats(); // after warm-up: the tape region has settled
 }
 
 // ---------------------------------------------------------------- the reverse sweep alone vs the probe
@@ -183,6 +190,30 @@ try {
 } finally {
   t.end();
 }
+
+// ---------------------------------------------------------------- the lesson's loop: W1, 1000 steps of gradient descent
+const d1 = makeData("W1");
+const cost = classifierCost(d1);
+const STEPS = 1000, LR = 1e-3;
+const train = (gradInto) => {
+  const w = Float64Array.from(d1.W), g = new Float64Array(4);
+  for (let step = 0; step < STEPS; step++) {
+    gradInto(w, g);
+    for (let k = 0; k < 4; k++) w[k] -= LR * g[k];
+  }
+  return w;
+};
+const eagerGrad = ad.grad(cost);
+const compiledCost = ad.compile(cost, d1.W);
+const trainEager = () => train((w, g) => g.set(eagerGrad(w)));
+const trainCompiled = () => train((w, g) => compiledCost.grad(w, g));
+const trainAgree = maxRelDiff(trainCompiled(), trainEager());
+const trainTimes = (run) => {
+  const ms = [];
+  for (let k = 0; k < 5; k++) { const t0 = performance.now(); run(); ms.push(performance.now() - t0); }
+  return ms.sort((p, q) => p - q)[2];
+};
+const w1Eager = trainTimes(trainEager), w1Compiled = trainTimes(trainCompiled);
 
 // ---------------------------------------------------------------- the report
 const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(2) : ms.toPrecision(3));
@@ -242,10 +273,28 @@ const sp = sweepMs / probeMs;
 bar("reverse sweep within 2× of the streaming probe (W3-1e5): sweep ÷ probe ≤ 2", sp, sp <= 2);
 bar("≤ 48 bytes per node (peak: high-water ÷ nodes, W3-1e5)", peak, peak <= 48, peak.toFixed(1));
 bars.push(["   (steady state, for reference: in use ÷ nodes)", steady.toFixed(1), "info"]);
-const agreeRows = rows.filter((r) => r.mech === "adtape (eager)" && typeof r.agree === "number");
+const agreeRows = rows.filter((r) => r.mech.startsWith("adtape") && typeof r.agree === "number");
 const worst = Math.max(...agreeRows.map((r) => r.agree));
-bar(`agreement vs hand ≤ 1e-12 (worst of ${agreeRows.map((r) => r.w).join(", ")})`, worst, worst <= AGREE_TOL, worst.toExponential(1));
-console.log("\nbars (from the issue; measured in this run):");
+bar(`agreement vs hand ≤ 1e-12 (eager and compiled; worst of ${[...new Set(agreeRows.map((r) => r.w))].join(", ")})`, worst, worst <= AGREE_TOL, worst.toExponential(1));
+console.log("\ncompiled replay, per tape node (forward = compiled .value; reverse = .grad − .value):");
+for (const r of rows.filter((q) => q.mech === "adtape (compiled)")) {
+  console.log(`  ${r.w.padEnd(10)} ${String(r.nodes).padStart(7)} nodes  forward ${((r.fMs * 1e6) / r.nodes).toFixed(2)} ns/node  reverse ${(((r.gMs - r.fMs) * 1e6) / r.nodes).toFixed(2)} ns/node`);
+}
+console.log(`\nthe lesson's loop (W1 classifier, ${STEPS} gradient-descent steps, median of 5): eager ${fmtMs(w1Eager)} ms, compiled ${fmtMs(w1Compiled)} ms; weights agree to ${fmtAgree(trainAgree)}`);
+
+for (const w of ["W3-1000", "W3-100000"]) {
+  const eager = find(w, "adtape (eager)"), comp = find(w, "adtape (compiled)"), js = find(w, "jstape");
+  bar(`compiled grad ≥ 2× faster than eager on ${w}: eager ÷ compiled ≥ 2`, eager.gMs / comp.gMs, eager.gMs / comp.gMs >= 2);
+  bar(`compiled grad ≥ 1.5× faster than jstape on ${w}: jstape ÷ compiled ≥ 1.5`, js.gMs / comp.gMs, js.gMs / comp.gMs >= 1.5);
+  bar(`cheap gradient on ${w}: compiled .grad ÷ .value ≤ 3`, comp.gMs / comp.fMs, comp.gMs / comp.fMs <= 3);
+}
+{
+  const comp = find("W2", "adtape (compiled)"), js = find("W2", "jstape");
+  bar("compiled grad no slower than jstape on W2: compiled ÷ jstape ≤ 1", comp.gMs / js.gMs, comp.gMs / js.gMs <= 1);
+}
+bar("the lesson's loop (W1, 1000 steps) ≥ 1.5× faster compiled: eager ÷ compiled ≥ 1.5", w1Eager / w1Compiled, w1Eager / w1Compiled >= 1.5);
+
+console.log("\nbars (from the issues; measured in this run):");
 const bw = Math.max(...bars.map((b) => b[0].length));
 for (const [text, v, verdict] of bars) console.log(`  ${text.padEnd(bw)}  ${v.padStart(8)}  ${verdict}`);
 if (sink === 0.5) console.log(""); // keeps the sink observable

@@ -18,3 +18,15 @@ export const rosenbrock = (x) => {
   }
   return s;
 };
+
+/** W1: the lesson's classifier cost Σ (sigmoid(W·x_c) − y_c)² for a flat 2×2 W, scalar-loop form (as the baselines). */
+export const classifierCost = ({ N, X, Y }) => (w) => {
+  let s = 0;
+  for (let c = 0; c < N; c++) {
+    for (let r = 0; r < 2; r++) {
+      const z = ad.add(ad.mul(w.at(2 * r), X[c]), ad.mul(w.at(2 * r + 1), X[N + c]));
+      s = ad.add(s, ad.square(ad.sub(ad.sigmoid(z), Y[r * N + c])));
+    }
+  }
+  return s;
+};
