@@ -43,25 +43,23 @@ export function compute(t: usize, from: i32, to: i32): void {
   }
 }
 
-/** Stores each guard's key as recorded (f64 pairs node, key at `guards`; the nodes are filled in by the caller). */
+/** The key of guard g of a guard list (f64 pairs node, key at `guards`), as tape `t` computes it now. */
+// @ts-ignore: decorator
+@inline function keyNow(t: usize, guards: usize, g: i32): f64 {
+  const node = <i32>load<f64>(guards + (<usize>g << 4));
+  return guardKey(<i32>load<u8>(field(t, H_OP) + <usize>node), load<f64>(f64At(field(t, H_VAL), node)), load<f64>(f64At(field(t, H_DA), node)));
+}
+
+/** Stores each guard's key as recorded (the caller fills in the guards' nodes). */
 export function recordGuards(t: usize, guards: usize, ng: i32): void {
-  const op = field(t, H_OP), val = field(t, H_VAL), da = field(t, H_DA);
-  for (let g = 0; g < ng; g++) {
-    const node = <i32>load<f64>(guards + (<usize>g << 4));
-    store<f64>(guards + (<usize>g << 4), guardKey(<i32>load<u8>(op + <usize>node), load<f64>(f64At(val, node)), load<f64>(f64At(da, node))), 8);
-  }
+  for (let g = 0; g < ng; g++) store<f64>(guards + (<usize>g << 4), keyNow(t, guards, g), 8);
 }
 
 /** Replays compiled tape `t` at the inputs written to its presets: recomputes nodes [1, n), then
  * re-checks `ng` guards (f64 pairs node, key at `guards`); returns the first flipped guard, or -1. */
 export function replay(t: usize, n: i32, guards: usize, ng: i32): i32 {
   forward(t, 1, n, true, false);
-  const op = field(t, H_OP), val = field(t, H_VAL), da = field(t, H_DA);
-  for (let g = 0; g < ng; g++) {
-    const node = <i32>load<f64>(guards + (<usize>g << 4));
-    const key = guardKey(<i32>load<u8>(op + <usize>node), load<f64>(f64At(val, node)), load<f64>(f64At(da, node)));
-    if (key != load<f64>(guards + (<usize>g << 4), 8)) return g;
-  }
+  for (let g = 0; g < ng; g++) if (keyNow(t, guards, g) != load<f64>(guards + (<usize>g << 4), 8)) return g;
   return -1;
 }
 
