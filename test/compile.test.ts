@@ -2,7 +2,7 @@
 import { describe, it, expect, vi } from "vitest";
 import * as ad from "../src/index.js";
 import { table } from "../src/ops.js";
-import { rng, uniform } from "./helpers.js";
+import { rng, uniform, rosen } from "./helpers.js";
 
 type Name = keyof typeof table;
 type Op2 = (x: ad.Operand, y: ad.Operand) => ad.Scalar;
@@ -128,14 +128,6 @@ describe("guards", () => {
 });
 
 describe("the Compiled object", () => {
-  const rosen = (x: ad.Tensor) => {
-    let s: ad.Operand = 0;
-    for (let i = 0; i + 1 < x.length; i++) {
-      const [a, b] = [x.at(i), x.at(i + 1)];
-      s = ad.add(s, ad.add(ad.mul(100, ad.square(ad.sub(b, ad.square(a)))), ad.square(ad.sub(1, a))));
-    }
-    return s as ad.Scalar;
-  };
 
   it("grad(x, out) writes into out and returns it", () => {
     const c = ad.compile(rosen, new Float64Array(6).fill(0.5));

@@ -1,6 +1,7 @@
 /** @file grad and valueAndGrad: the lesson's examples, plain JS control flow, where, the documented kinks, inputs and errors. */
 import { describe, it, expect } from "vitest";
 import * as ad from "../src/index.js";
+import { rosen, rosenPlain } from "./helpers.js";
 import { numericalGrad, richardson } from "../src/baselines/numeric.js";
 
 describe("the lesson's examples", () => {
@@ -94,19 +95,6 @@ describe("composed ops", () => {
 });
 
 describe("inputs and outputs", () => {
-  const rosen = (x: ad.Tensor) => {
-    let s: ad.Operand = 0;
-    for (let i = 0; i + 1 < x.length; i++) {
-      const [a, b] = [x.at(i), x.at(i + 1)];
-      s = ad.add(s, ad.add(ad.mul(100, ad.square(ad.sub(b, ad.square(a)))), ad.square(ad.sub(1, a))));
-    }
-    return s as ad.Scalar;
-  };
-  const rosenPlain = (x: Float64Array) => {
-    let s = 0;
-    for (let i = 0; i + 1 < x.length; i++) s += 100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2;
-    return s;
-  };
 
   it("takes a Float64Array or a number[] and returns a Float64Array gradient", () => {
     const x = [1.2, -0.7, 0.3, 2, -1.1];
