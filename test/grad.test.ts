@@ -194,6 +194,8 @@ describe("errors", () => {
     expect(() => ad.grad((p: any) => p)(null as any)).toThrow(ad.InputError);
     expect(() => ad.grad((x: ad.Scalar) => ad.sin("1" as unknown as number))(1)).toThrow(ad.InputError);
     expect(() => ad.grad((x: ad.Tensor) => x.at(5))([1, 2])).toThrow(/out of range/);
+    expect(() => ad.grad((x: ad.Tensor) => ad.mul(x.at(0), x as never))([1, 2])).toThrow(/got Tensor/);
+    expect(() => ad.grad((x: ad.Tensor) => ad.mul(x as never, x.at(0)))([1, 2])).toThrow(/got Tensor/);
   });
 
   it("an exception thrown by f leaves the runtime usable", () => {
