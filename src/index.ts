@@ -5,6 +5,8 @@ export { init, initSync } from "./wasm.js";
 export { grad, valueAndGrad, type GradOptions, type ScalarOutput } from "./transforms/grad.js";
 export { vjp, type OutputOf, type CotangentOf } from "./transforms/vjp.js";
 export { compile, Compiled, type CompileOptions, type CompiledStats } from "./transforms/compile.js";
+export { jvp, jacfwd, jacrev, jacobian, type Jacobian } from "./transforms/forward.js";
+export { hvp, hessian } from "./transforms/hessian.js";
 export { Scalar, Tensor, setMemoryLimit, memoryStats, type Operand } from "./trace.js";
 export type { Tree, InputOf, GradOf } from "./tree.js";
 export * from "./errors.js";

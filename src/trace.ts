@@ -79,6 +79,29 @@ export class Region {
   }
 }
 const regions: Region[] = [];
+const keptRegions: Region[] = [];
+
+/** The tape for a second-order recording at the next nesting level: like a compiled tape, it keeps its
+ * presets (constants and inputs), which the forward-over-reverse sweep and a replay need. */
+export function keptRegion(): Region {
+  return (keptRegions[depth] ??= Region.create(need(), true));
+}
+
+let scratchPtr = 0;
+let scratchBytes = 0;
+
+/** A block of at least `bytes` of Wasm memory for sweep scratch (tangents), reused across calls; its address. */
+export function scratch(e: Engine, bytes: number): number {
+  if (bytes > scratchBytes) {
+    if (scratchPtr) e.memFree(scratchPtr, scratchBytes);
+    const size = Math.max(bytes, Math.ceil(scratchBytes * 1.5));
+    scratchPtr = e.memAlloc(size);
+    scratchBytes = scratchPtr ? size : 0;
+    if (!scratchPtr) throw new OutOfMemoryError(e.memInUse() + size, memoryLimit);
+    checkGrown();
+  }
+  return scratchPtr;
+}
 let depth = 0;
 let active: Trace | undefined;
 

@@ -67,3 +67,53 @@ export function zeroGradients(h: HandleTree): unknown {
   for (const k of Object.keys(h)) out[k] = zeroGradients(h[k]);
   return out;
 }
+
+/** Writes the leaves of x (shaped like the recorded input) into `target` at their input nodes, checking the structure. */
+export function writeLeaves(target: Float64Array, h: HandleTree, x: unknown, path: string): void {
+  if (h instanceof Scalar) {
+    if (typeof x !== "number") throw new InputError(`expected a number, got ${describe(x)}`, path);
+    target[h.idx] = x;
+  } else if (h instanceof Tensor) {
+    const ok = x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === "number"));
+    if (!ok || (x as ArrayLike<number>).length !== h.length) {
+      throw new InputError(`expected a Float64Array or number[] of length ${h.length} (as compiled), got ${describe(x)}`, path);
+    }
+    if (x instanceof Float64Array) target.set(x, h.base);
+    else for (let i = 0; i < h.length; i++) target[h.base + i] = (x as number[])[i];
+  } else if (Array.isArray(h)) {
+    if (!Array.isArray(x) || x.length !== h.length) throw new InputError(`expected an array of length ${h.length} (as compiled)`, path);
+    h.forEach((c, i) => writeLeaves(target, c, x[i], `${path}[${i}]`));
+  } else {
+    const keys = Object.keys(h);
+    if (typeof x !== "object" || x === null || Object.keys(x).join() !== keys.join()) {
+      throw new InputError(`expected an object with keys [${keys.join(", ")}] (as compiled)`, path);
+    }
+    for (const k of keys) writeLeaves(target, h[k], (x as Record<string, unknown>)[k], `${path}.${k}`);
+  }
+}
+
+/** Rebuilds a value shaped like output value `like` from `source` at the output nodes `outs`; a constant leaf
+ * (node -1) takes `constant`, or its own value from `like` when that is undefined. */
+export function fillLike(like: unknown, outs: number[], source: Float64Array, constant?: number, at = { k: 0 }): unknown {
+  if (typeof like === "number") {
+    const node = outs[at.k++];
+    return node < 0 ? (constant ?? like) : source[node];
+  }
+  if (like instanceof Float64Array) {
+    const v = new Float64Array(like.length);
+    for (let i = 0; i < like.length; i++) v[i] = source[outs[at.k++]];
+    return v;
+  }
+  if (Array.isArray(like)) return like.map((c) => fillLike(c, outs, source, constant, at));
+  const o: Record<string, unknown> = {};
+  for (const k of Object.keys(like as object)) o[k] = fillLike((like as Record<string, unknown>)[k], outs, source, constant, at);
+  return o;
+}
+
+/** The input nodes of a handle tree, in tree order (the columns of a Jacobian). */
+export function inputNodes(h: HandleTree, into: number[] = []): number[] {
+  if (h instanceof Scalar) into.push(h.idx);
+  else if (h instanceof Tensor) for (let i = 0; i < h.length; i++) into.push(h.base + i);
+  else for (const c of Object.values(h)) inputNodes(c, into);
+  return into;
+}

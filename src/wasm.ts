@@ -15,6 +15,8 @@ export interface Engine {
   replay(tape: number, n: number, guards: number, ng: number): number;
   replayGradient(tape: number, n: number, guards: number, ng: number, out: number, outValue: number): number;
   recordGuards(tape: number, guards: number, ng: number): void;
+  tangent(tape: number, n: number, k: number, dot: number): void;
+  hvp(tape: number, n: number, out: number, scratch: number): void;
   memAlloc(bytes: number): number;
   memFree(ptr: number, bytes: number): void;
   evalRow(op: number, x: number, y: number): void;

@@ -2,29 +2,8 @@
 import { describe, it, expect, vi } from "vitest";
 import * as ad from "../src/index.js";
 import { table } from "../src/ops.js";
-import { rng, uniform, rosen } from "./helpers.js";
+import { rng, uniform, rosen, domain, names, opFn } from "./helpers.js";
 
-type Name = keyof typeof table;
-type Op2 = (x: ad.Operand, y: ad.Operand) => ad.Scalar;
-
-// Where an op is defined and smooth enough to sample freely (the op test table has the exact domains).
-const domain: Partial<Record<Name, [[number, number], [number, number]]>> = {
-  log: [[0.2, 3], [0, 1]],
-  sqrt: [[0.2, 3], [0, 1]],
-  lgamma: [[0.2, 3], [0, 1]],
-  log1p: [[-0.5, 3], [0, 1]],
-  asin: [[-0.9, 0.9], [0, 1]],
-  acos: [[-0.9, 0.9], [0, 1]],
-  tan: [[-1.2, 1.2], [0, 1]],
-  pow: [[0.2, 3], [-2, 2]],
-  div: [[-2, 2], [0.5, 2]],
-};
-const names = Object.keys(table) as Name[];
-const opFn = (name: Name): Op2 => {
-  if (name === "whereTrue") return (m, b) => ad.where(ad.greater(m, 0), b, 0) as ad.Scalar;
-  if (name === "whereFalse") return (m, b) => ad.where(ad.greater(m, 0), 0, b) as ad.Scalar;
-  return (ad.ops as unknown as Record<string, Op2>)[name];
-};
 
 describe("compiled replay equals eager, bit for bit", () => {
   it.each(names)("%s, with handle and constant operands", (name) => {

@@ -1,5 +1,11 @@
-/** @file Shared test helpers: a seeded RNG, uniform sampling, and the extended Rosenbrock function (adtape and plain JS). */
+/** @file Shared test helpers: a seeded RNG, uniform sampling, the extended Rosenbrock function (adtape and plain JS), and op-table domains. */
 import * as ad from "../src/index.js";
+import { table } from "../src/ops.js";
+
+/** A primitive's name in the TS op table. */
+export type Name = keyof typeof table;
+/** An op as a two-operand function (unary ops ignore the second). */
+export type Op2 = (x: ad.Operand, y: ad.Operand) => ad.Scalar;
 
 /** A seeded uniform [0, 1) generator (mulberry32). */
 export function rng(seed: number): () => number {
@@ -33,4 +39,25 @@ export const rosenPlain = (x: Float64Array): number => {
   let s = 0;
   for (let i = 0; i + 1 < x.length; i++) s += 100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2;
   return s;
+};
+
+/** Where an op is defined and smooth enough to sample freely (ops.test.ts has the exact domains). */
+export const domain: Partial<Record<Name, [[number, number], [number, number]]>> = {
+  log: [[0.2, 3], [0, 1]],
+  sqrt: [[0.2, 3], [0, 1]],
+  lgamma: [[0.2, 3], [0, 1]],
+  log1p: [[-0.5, 3], [0, 1]],
+  asin: [[-0.9, 0.9], [0, 1]],
+  acos: [[-0.9, 0.9], [0, 1]],
+  tan: [[-1.2, 1.2], [0, 1]],
+  pow: [[0.2, 3], [-2, 2]],
+  div: [[-2, 2], [0.5, 2]],
+};
+/** Every primitive of the op table. */
+export const names = Object.keys(table) as Name[];
+/** The public op for a primitive (the where* rows through `where`). */
+export const opFn = (name: Name): Op2 => {
+  if (name === "whereTrue") return (m, b) => ad.where(ad.greater(m, 0), b, 0) as ad.Scalar;
+  if (name === "whereFalse") return (m, b) => ad.where(ad.greater(m, 0), 0, b) as ad.Scalar;
+  return (ad.ops as unknown as Record<string, Op2>)[name];
 };

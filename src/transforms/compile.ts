@@ -1,8 +1,8 @@
 /** @file `compile`: record f once onto a tape of its own, then replay it in Wasm at new inputs, re-checking its branch guards. */
-import { Scalar, Tensor, Trace, Region, describe } from "../trace.js";
+import { Scalar, Tensor, type Trace, Region, describe } from "../trace.js";
 import { need } from "../wasm.js";
-import { recordInputs, readGradients, zeroGradients, type HandleTree, type InputOf, type GradOf } from "../tree.js";
-import { readOutputs, flattenCotangent, type OutputOf, type CotangentOf } from "./vjp.js";
+import { readGradients, zeroGradients, writeLeaves, fillLike, type HandleTree, type InputOf, type GradOf } from "../tree.js";
+import { withRecording, flattenCotangent, type OutputOf, type CotangentOf } from "./vjp.js";
 import { AdError, BranchChanged, InputError, OutputError } from "../errors.js";
 import { branches, opName } from "../ops.js";
 
@@ -53,7 +53,7 @@ export class Compiled<H, Y> {
   /** f(x), by a forward replay. */
   value(x: InputOf<H>): OutputOf<Y> {
     const r = this.run(x, (r) => r.e.replay(r.ptr, this.n, this.guards, this.ng));
-    return refill(this.like, this.outs, r.val, { k: 0 }) as OutputOf<Y>;
+    return fillLike(this.like, this.outs, r.val) as OutputOf<Y>;
   }
 
   /** The gradient of scalar f at x, by a forward replay and a reverse sweep (one Wasm call); written into `out` when given. */
@@ -108,28 +108,28 @@ export class Compiled<H, Y> {
 
   /** Records f at x onto the tape (again): inputs, outputs, guards. */
   private record(x: unknown): void {
-    const t = Trace.begin(this.live());
-    try {
-      this.inputs = recordInputs(t, x);
-      const y = this.f(this.inputs as H);
-      t.flush();
-      const outs: number[] = [];
-      this.like = readOutputs(t, y, "y", outs);
-      this.outs = outs;
-      this.n = t.n;
-      this.setGuards(t);
-      this.rerecords++;
-      if (t.readsValue && !this.everyCall) {
-        this.everyCall = true;
-        console.warn(
-          "adtape compile(): f read .value while recording, so it may branch where no guard can see it; " +
-            "it will be re-recorded on every call (correct, but no faster than grad). To replay it, branch with " +
-            "adtape's comparisons (lt, le, gt, ge, eq) or select with where(mask, a, b).",
-        );
-      }
-    } finally {
-      t.end();
-    }
+    withRecording(
+      this.f as (h: never) => unknown,
+      x,
+      ({ t, inputs, like, outs }) => {
+        this.inputs = inputs;
+        this.like = like;
+        this.outs = outs;
+        this.n = t.n;
+        this.setGuards(t);
+        this.rerecords++;
+        if (t.readsValue && !this.everyCall) {
+          this.everyCall = true;
+          console.warn(
+            "adtape compile(): f read .value while recording, so it may branch where no guard can see it; " +
+              "it will be re-recorded on every call (correct, but no faster than grad). To replay it, branch with " +
+              "adtape's comparisons (lt, le, gt, ge, eq) or select with where(mask, a, b).",
+          );
+        }
+      },
+      false,
+      this.live(),
+    );
   }
 
   /** Lists the guards in tape order — the comparisons f made, and every branching op — with their keys. */
@@ -156,7 +156,7 @@ export class Compiled<H, Y> {
     for (let attempt = 0; ; attempt++) {
       if (this.everyCall) this.record(x);
       const r = this.live();
-      writeInputs(r.pre, this.inputs, x, "x");
+      writeLeaves(r.pre, this.inputs, x, "x");
       const flipped = sweep(r);
       if (flipped < 0) return r;
       const node = new Float64Array(r.e.memory.buffer, this.guards, 2 * this.ng)[2 * flipped];
@@ -189,30 +189,6 @@ export function compile<H, Y>(f: (x: H) => Y, x0: InputOf<H>, opts?: CompileOpti
   return new Compiled(f, x0, opts);
 }
 
-/** Writes the leaves of input x into the tape's presets, checking that x has the recorded structure. */
-function writeInputs(pre: Float64Array, h: HandleTree, x: unknown, path: string): void {
-  if (h instanceof Scalar) {
-    if (typeof x !== "number") throw new InputError(`expected a number, got ${describe(x)}`, path);
-    pre[h.idx] = x;
-  } else if (h instanceof Tensor) {
-    const ok = x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === "number"));
-    if (!ok || (x as ArrayLike<number>).length !== h.length) {
-      throw new InputError(`expected a Float64Array or number[] of length ${h.length} (as compiled), got ${describe(x)}`, path);
-    }
-    if (x instanceof Float64Array) pre.set(x, h.base);
-    else for (let i = 0; i < h.length; i++) pre[h.base + i] = (x as number[])[i];
-  } else if (Array.isArray(h)) {
-    if (!Array.isArray(x) || x.length !== h.length) throw new InputError(`expected an array of length ${h.length} (as compiled)`, path);
-    h.forEach((c, i) => writeInputs(pre, c, x[i], `${path}[${i}]`));
-  } else {
-    const keys = Object.keys(h);
-    if (typeof x !== "object" || x === null || Object.keys(x).join() !== keys.join()) {
-      throw new InputError(`expected an object with keys [${keys.join(", ")}] (as compiled)`, path);
-    }
-    for (const k of keys) writeInputs(pre, h[k], (x as Record<string, unknown>)[k], `${path}.${k}`);
-  }
-}
-
 /** Copies the input adjoints into `out` (same structure as the gradient): vectors in place, numbers into their parent. */
 function writeGradients(adj: Float64Array, h: HandleTree, out: unknown, path: string): unknown {
   if (h instanceof Scalar) return adj[h.idx];
@@ -225,21 +201,4 @@ function writeGradients(adj: Float64Array, h: HandleTree, out: unknown, path: st
   const o = out as Record<string, unknown>;
   for (const k of Object.keys(h)) o[k] = writeGradients(adj, (h as Record<string, HandleTree>)[k], o[k], `${path}.${k}`);
   return out;
-}
-
-/** Rebuilds an output value shaped like `like` from the tape's values (constants come from `like`). */
-function refill(like: unknown, outs: number[], val: Float64Array, at: { k: number }): unknown {
-  if (typeof like === "number") {
-    const node = outs[at.k++];
-    return node < 0 ? like : val[node];
-  }
-  if (like instanceof Float64Array) {
-    const v = new Float64Array(like.length);
-    for (let i = 0; i < like.length; i++) v[i] = val[outs[at.k++]];
-    return v;
-  }
-  if (Array.isArray(like)) return like.map((c) => refill(c, outs, val, at));
-  const o: Record<string, unknown> = {};
-  for (const k of Object.keys(like as object)) o[k] = refill((like as Record<string, unknown>)[k], outs, val, at);
-  return o;
 }

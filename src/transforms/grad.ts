@@ -1,7 +1,7 @@
 /** @file `grad` and `valueAndGrad`: a `vjp` of a scalar-valued function, pulled back with cotangent 1. */
-import { Scalar, Tensor } from "../trace.js";
+import { Scalar, Tensor, type Trace } from "../trace.js";
 import { type InputOf, type GradOf } from "../tree.js";
-import { OutputError } from "../errors.js";
+import { OutputError, StaleHandleError, AdError } from "../errors.js";
 import { linearize } from "./vjp.js";
 
 /** What `f` may return for `grad`: a Scalar, a 1-element Tensor, or a number (a constant). */
@@ -16,13 +16,24 @@ function isScalar(y: unknown): boolean {
   return typeof y === "number" || y instanceof Scalar || (y instanceof Tensor && y.length === 1);
 }
 
+function notScalar(y: unknown): OutputError {
+  const what = y instanceof Tensor ? `a Tensor of shape [${y.length}]` : Array.isArray(y) ? "an array" : typeof y;
+  return new OutputError(`f must return a scalar (a Scalar, a 1-element Tensor or a number), got ${what}`);
+}
+
+/** The node of f's scalar output `y` on trace `t`, or -1 for a plain number (a constant). */
+export function scalarNode(t: Trace, y: unknown): number {
+  if (!isScalar(y)) throw notScalar(y);
+  if (typeof y === "number") return -1;
+  const h = y as Scalar | Tensor;
+  if (h.trace !== t) throw h.trace.live ? new AdError("NESTING", "f returned a handle of an enclosing transform") : new StaleHandleError("the returned handle");
+  return h instanceof Scalar ? h.idx : h.base;
+}
+
 /** Records f at x, checks that it is scalar, and pulls back 1: [f(x), gradient, aux]. */
 function valueGradAux(f: (h: never) => unknown, x: unknown, hasAux: boolean): [number, unknown, unknown] {
   const { y, value, aux, pullback } = linearize(f, x, hasAux);
-  if (!isScalar(y)) {
-    const what = y instanceof Tensor ? `a Tensor of shape [${y.length}]` : Array.isArray(y) ? "an array" : typeof y;
-    throw new OutputError(`f must return a scalar (a Scalar, a 1-element Tensor or a number), got ${what}`);
-  }
+  if (!isScalar(y)) throw notScalar(y);
   const scalar = typeof value === "number";
   return [scalar ? value : (value as Float64Array)[0], pullback(scalar ? 1 : [1]), aux];
 }

@@ -82,10 +82,20 @@ function pullbackOf(region: Region, epoch: number, inputs: HandleTree, outs: num
   };
 }
 
-/** Records f at x (computing every value) and returns its plain value and pullback; `aux` splits `[y, aux]`. */
-export function linearize(f: (h: never) => unknown, x: unknown, hasAux = false): Linearized & { y: unknown; aux: unknown } {
+/** f recorded at x, every value computed: the input handles, f's output `y` (and `aux`), its plain value and output nodes. */
+export interface Recording {
+  t: Trace;
+  inputs: HandleTree;
+  y: unknown;
+  aux: unknown;
+  like: unknown;
+  outs: number[];
+}
+
+/** Records f at x (on `region`, else the next level's tape), computes every value, and hands the open recording to `use`. */
+export function withRecording<R>(f: (h: never) => unknown, x: unknown, use: (r: Recording) => R, hasAux = false, region?: Region): R {
   if (typeof f !== "function") throw new InputError(`expected the function to transform, got ${describe(f)}`, "f");
-  const t = Trace.begin();
+  const t = Trace.begin(region);
   try {
     const inputs = recordInputs(t, x);
     let y = f(inputs as never);
@@ -97,11 +107,21 @@ export function linearize(f: (h: never) => unknown, x: unknown, hasAux = false):
     }
     t.flush();
     const outs: number[] = [];
-    const value = readOutputs(t, y, "y", outs);
-    return { y, aux, value, pullback: pullbackOf(t.region, t.region.epoch, inputs, outs, value) };
+    const like = readOutputs(t, y, "y", outs);
+    return use({ t, inputs, y, aux, like, outs });
   } finally {
     t.end();
   }
+}
+
+/** Records f at x and returns its plain value and pullback; with `hasAux`, f returns `[y, aux]`. */
+export function linearize(f: (h: never) => unknown, x: unknown, hasAux = false): Linearized & { y: unknown; aux: unknown } {
+  return withRecording(
+    f,
+    x,
+    ({ t, inputs, y, aux, like, outs }) => ({ y, aux, value: like, pullback: pullbackOf(t.region, t.region.epoch, inputs, outs, like) }),
+    hasAux,
+  );
 }
 
 /** Replaces handles in aux data by their values (Scalar → number, Tensor → Float64Array); leaves other data as is. */
