@@ -3,6 +3,8 @@ import { Scalar, Tensor, type Trace, Region, describe } from "../trace.js";
 import { need } from "../wasm.js";
 import { readGradients, zeroGradients, writeLeaves, fillLike, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { withRecording, flattenCotangent, type OutputOf, type CotangentOf } from "./vjp.js";
+import { tangents, pickJacobian, type Jacobian } from "./forward.js";
+import { sweepHvp, hessianOf } from "./hessian.js";
 import { AdError, BranchChanged, InputError, OutputError } from "../errors.js";
 import { branches, opName } from "../ops.js";
 
@@ -52,8 +54,7 @@ export class Compiled<H, Y> {
 
   /** f(x), by a forward replay. */
   value(x: InputOf<H>): OutputOf<Y> {
-    const r = this.run(x, (r) => r.e.replay(r.ptr, this.n, this.guards, this.ng));
-    return fillLike(this.like, this.outs, r.val) as OutputOf<Y>;
+    return fillLike(this.like, this.outs, this.replayAt(x).val) as OutputOf<Y>;
   }
 
   /** The gradient of scalar f at x, by a forward replay and a reverse sweep (one Wasm call); written into `out` when given. */
@@ -74,7 +75,7 @@ export class Compiled<H, Y> {
   vjp(x: InputOf<H>, ct: CotangentOf<Y>): GradOf<H> {
     const seeds: number[] = [];
     flattenCotangent(ct, this.like, "ct", seeds);
-    const r = this.run(x, (r) => r.e.replay(r.ptr, this.n, this.guards, this.ng));
+    const r = this.replayAt(x);
     const top = Math.max(-1, ...this.outs);
     if (top < 0) return zeroGradients(this.inputs) as GradOf<H>;
     r.e.clearAdjoints(r.ptr, top + 1);
@@ -83,6 +84,37 @@ export class Compiled<H, Y> {
     });
     r.e.reverse(r.ptr, top);
     return readGradients(r, this.inputs) as GradOf<H>;
+  }
+
+  /** [f(x), ∂f/∂x·v], by a forward replay and a tangent sweep. */
+  jvp(x: InputOf<H>, v: InputOf<H>): [OutputOf<Y>, OutputOf<Y>] {
+    const r = this.replayAt(x);
+    const value = fillLike(this.like, this.outs, r.val) as OutputOf<Y>;
+    const { ptr, dot } = tangents(r.e, this.n, 1);
+    writeLeaves(dot, this.inputs, v, "v");
+    r.e.tangent(r.ptr, this.n, 1, ptr);
+    return [value, fillLike(this.like, this.outs, dot, 0) as OutputOf<Y>];
+  }
+
+  /** f's Jacobian at x, by forward mode when inputs ≤ outputs, else by reverse mode. */
+  jacobian(x: InputOf<H>): Jacobian {
+    return pickJacobian(this.replayAt(x), this.n, this.inputs, this.outs);
+  }
+
+  /** H·v for scalar f at x, by forward-over-reverse on the replayed tape. */
+  hvp(x: InputOf<H>, v: InputOf<H>): GradOf<H> {
+    const out = this.scalarOut();
+    const r = this.replayAt(x);
+    if (out < 0) return zeroGradients(this.inputs) as GradOf<H>;
+    const tan = sweepHvp(r, this.n, out, (tan) => writeLeaves(tan, this.inputs, v, "v"));
+    return readGradients({ adj: tan }, this.inputs) as GradOf<H>;
+  }
+
+  /** The Hessian of scalar f at x over the inputs in tree order. */
+  hessian(x: InputOf<H>): Jacobian {
+    const out = this.scalarOut();
+    const r = this.replayAt(x);
+    return hessianOf(r, this.n, this.inputs, out, () => r.e.replay(r.ptr, this.n, 0, 0));
   }
 
   /** Nodes, bytes, guards, re-recordings so far, and whether every call re-records (f read `.value`). */
@@ -166,11 +198,21 @@ export class Compiled<H, Y> {
     }
   }
 
+  /** A forward replay at x (guards checked): every value and partial computed. */
+  private replayAt(x: unknown): Region {
+    return this.run(x, (r) => r.e.replay(r.ptr, this.n, this.guards, this.ng));
+  }
+
+  /** The scalar output's node (-1 for a constant), or an OutputError when f is not scalar. */
+  private scalarOut(): number {
+    if (this.outs.length !== 1) throw new OutputError(`this needs a scalar output; f returned ${this.outs.length} values`);
+    return this.outs[0];
+  }
+
   /** Replays and sweeps the gradient of the scalar output; undefined when f returned a constant. */
   private gradientAt(x: unknown): Region | undefined {
-    if (this.outs.length !== 1) throw new OutputError(`grad needs a scalar output; f returned ${this.outs.length} values`);
-    if (this.outs[0] < 0) {
-      this.value(x as InputOf<H>);
+    if (this.scalarOut() < 0) {
+      this.replayAt(x);
       return undefined;
     }
     return this.run(x, (r) => r.e.replayGradient(r.ptr, this.n, this.guards, this.ng, this.outs[0], r.e.rowScratch()));
