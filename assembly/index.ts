@@ -6,7 +6,7 @@ export { Op } from "./ops";
 export { NODE_BYTES, HEADER_BYTES, TENSOR_OP_BASE } from "./layout";
 export { tapeNew, tapeResize, tapeFree, setLimit } from "./tape";
 export { compute, clearAdjoints, reverse, replay, replayGradient, recordGuards } from "./sweep";
-export { tangent, hvp } from "./tangent";
+export { tangent, hvp, replayTangent } from "./tangent";
 export { streamProbe } from "./probe";
 
 const ROW = memory.data(6 << 3, 16);

@@ -59,6 +59,11 @@ export function recordGuards(t: usize, guards: usize, ng: i32): void {
  * re-checks `ng` guards (f64 pairs node, key at `guards`); returns the first flipped guard, or -1. */
 export function replay(t: usize, n: i32, guards: usize, ng: i32): i32 {
   forward(t, 1, n, true, false);
+  return firstFlipped(t, guards, ng);
+}
+
+/** The first of `ng` guards whose key on tape `t` now differs from the recorded one, or -1. */
+export function firstFlipped(t: usize, guards: usize, ng: i32): i32 {
   for (let g = 0; g < ng; g++) if (keyNow(t, guards, g) != load<f64>(guards + (<usize>g << 4), 8)) return g;
   return -1;
 }
@@ -80,7 +85,8 @@ export function clearAdjoints(t: usize, n: i32): void {
   memory.fill(field(t, H_ADJ), 0, <usize>n << 3);
 }
 
-/** Sweeps adjoints from node `top` down to node 1: adj[arg] += ∂node/∂arg · adj[node].
+/** Sweeps adjoints from node `top` down to node 1: adj[arg] += ∂node/∂arg · adj[node]. Only leaves'
+ * adjoints (the inputs') are left complete in memory; an inner node's may lack what it got in a register.
  *
  * A zero adjoint contributes exactly zero even when the partial is ±Inf or NaN, so the branch a
  * `where` did not take (or any node whose result is unused) never turns 0·∞ into NaN.
@@ -94,15 +100,18 @@ export function reverse(t: usize, top: i32): void {
   for (let i = top; i > 0; i--) {
     const pg = f64At(adj, i);
     const g = load<f64>(pg) + carry;
-    store<f64>(pg, g);
     carry = 0;
-    if (g == 0) continue;
     // Operand index 0 (node 0) means "no operand"; the node's own index, a constant (compiled tapes).
     const ia = load<i32>(i32At(a, i));
+    const ib = load<i32>(i32At(b, i));
+    if ((ia | ib) == 0) {
+      store<f64>(pg, g); // a leaf: its adjoint is what callers read back (other nodes' are not kept)
+      continue;
+    }
+    if (g == 0) continue;
     const ga = load<f64>(f64At(da, i)) * g;
     if (ia == i - 1) carry += ga;
     else if (ia != 0 && ia != i) store<f64>(f64At(adj, ia), load<f64>(f64At(adj, ia)) + ga);
-    const ib = load<i32>(i32At(b, i));
     const gb = load<f64>(f64At(db, i)) * g;
     if (ib == i - 1) carry += gb;
     else if (ib != 0 && ib != i) store<f64>(f64At(adj, ib), load<f64>(f64At(adj, ib)) + gb);

@@ -4,11 +4,11 @@
  * direction j. A leaf (both operands node 0) keeps the tangent the caller seeded; every other node's
  * is ẏ = ∂y/∂a·ȧ + ∂y/∂b·ḃ. A product with a zero factor is exactly zero (no 0·∞ = NaN), as in `reverse`.
  */
-import { H_OP, H_A, H_B, H_VAL, H_DA, H_DB, H_ADJ, H_PRE, field, f64At, i32At } from "./layout";
+import { H_OP, H_A, H_B, H_VAL, H_DA, H_DB, H_PRE, field, f64At, i32At } from "./layout";
 import { evalOp } from "./ops";
-import { clearAdjoints } from "./sweep";
+import { firstFlipped } from "./sweep";
 
-const ROW2 = memory.data(5 << 3, 16); // first and second partials of one node: dx, dy, dxx, dxy, dyy
+const ROW2 = memory.data(3 << 3, 16); // the second partials of one node: dxx, dxy, dyy
 
 /** p·d, but exactly 0 when either factor is 0. */
 // @ts-ignore: decorator
@@ -32,45 +32,95 @@ export function tangent(t: usize, n: i32, k: i32, dot: usize): void {
   }
 }
 
-/** H·v by forward-over-reverse on a tape that keeps its presets (a compiled-style tape), values computed.
+/** H·v by forward-over-reverse on a tape that keeps its presets (a compiled-style tape); returns the
+ * first flipped guard of `ng` at `guards` (then no H·v is computed), or -1.
  *
- * `s` holds three f64 arrays of n: the tangents (seeded by the caller at the inputs, zero elsewhere),
- * then ∂a', ∂b' (the tangents of each node's local partials). Pass 1 runs forward while values exist:
- * ẏ = ∂a·ȧ + ∂b·ḃ and (∂a)' = ∂aa·ȧ + ∂ab·ḃ, (∂b)' = ∂ab·ȧ + ∂bb·ḃ, from the op table's second partials.
- * Pass 2 sweeps back from `out`: adj[a] += ∂a·g and tan[a] += (∂a)'·g + ∂a·ġ, with the tangent array
- * reused for the adjoints' tangents ġ. On return the tangent array holds (H·v) at the input nodes.
+ * Scratch `s` holds 5n f64: the tangents ẏ (seeded by the caller at the inputs, zero elsewhere), then
+ * pairs ((∂a)', (∂b)') — the tangents of each node's local partials — then pairs (adj, ġ). Pass 1 replays
+ * the tape from its presets (values and first partials, stored as a replay stores them) and carries
+ * ẏ = ∂a·ȧ + ∂b·ḃ and (∂a)' = ∂aa·ȧ + ∂ab·ḃ, (∂b)' = ∂ab·ȧ + ∂bb·ḃ from the op table's second partials.
+ * Pass 2 sweeps back from `out`: adj[a] += ∂a·g and ġ[a] += (∂a)'·g + ∂a·ġ; each pair shares a cache
+ * line. On return the tangent array holds (H·v) at the leaves (the inputs).
  */
-export function hvp(t: usize, n: i32, out: i32, s: usize): void {
+export function hvp(t: usize, n: i32, out: i32, s: usize, guards: usize, ng: i32): i32 {
   const op = field(t, H_OP), a = field(t, H_A), b = field(t, H_B), val = field(t, H_VAL), pre = field(t, H_PRE);
-  const tan = s, dda = s + (<usize>n << 3), ddb = s + (<usize>n << 4);
+  const da = field(t, H_DA), db = field(t, H_DB);
+  const tan = s, dd = s + (<usize>n << 3), pair = s + (<usize>n << 3) * 3;
   for (let i = 1; i < n; i++) {
     const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
-    if ((ia | ib) == 0) continue;
     const x = load<f64>(f64At(ia == i ? pre : val, ia)), y = load<f64>(f64At(ib == i ? pre : val, ib));
-    evalOp(<i32>load<u8>(op + <usize>i), x, y, f64At(pre, i), ROW2, ROW2 + 8, ROW2 + 16, true);
+    store<f64>(f64At(val, i), evalOp(<i32>load<u8>(op + <usize>i), x, y, f64At(pre, i), f64At(da, i), f64At(db, i), ROW2, true));
+    // A constant operand (the node's own index) has a zero partial and no tangent; a leaf keeps its seed.
+    if (ia == i) store<f64>(f64At(da, i), 0);
+    if (ib == i) store<f64>(f64At(db, i), 0);
+    if ((ia | ib) == 0) continue;
     const ta = ia == i ? 0 : load<f64>(f64At(tan, ia)), tb = ib == i ? 0 : load<f64>(f64At(tan, ib));
-    const dxx = load<f64>(ROW2, 16), dxy = load<f64>(ROW2, 24), dyy = load<f64>(ROW2, 32);
-    store<f64>(f64At(tan, i), times(load<f64>(ROW2), ta) + times(load<f64>(ROW2, 8), tb));
-    store<f64>(f64At(dda, i), times(dxx, ta) + times(dxy, tb));
-    store<f64>(f64At(ddb, i), times(dxy, ta) + times(dyy, tb));
+    const dxx = load<f64>(ROW2), dxy = load<f64>(ROW2, 8), dyy = load<f64>(ROW2, 16);
+    store<f64>(f64At(tan, i), times(load<f64>(f64At(da, i)), ta) + times(load<f64>(f64At(db, i)), tb));
+    const pd = dd + (<usize>i << 4);
+    store<f64>(pd, times(dxx, ta) + times(dxy, tb));
+    store<f64>(pd, times(dxy, ta) + times(dyy, tb), 8);
   }
-  memory.fill(tan, 0, <usize>n << 3); // from here on: the adjoints' tangents
-  clearAdjoints(t, out + 1);
-  const adj = field(t, H_ADJ), da = field(t, H_DA), db = field(t, H_DB);
-  store<f64>(f64At(adj, out), 1);
+  const flipped = firstFlipped(t, guards, ng);
+  if (flipped >= 0) return flipped;
+  memory.fill(pair, 0, <usize>(out + 1) << 4);
+  store<f64>(pair + (<usize>out << 4), 1);
+  // NOTE: as in `reverse`, what node i sends to node i - 1 travels in registers (cg, ct), not memory.
+  let cg: f64 = 0, ct: f64 = 0;
   for (let i = out; i > 0; i--) {
-    const g = load<f64>(f64At(adj, i)), gt = load<f64>(f64At(tan, i));
-    if (g == 0 && gt == 0) continue;
+    const pi = pair + (<usize>i << 4);
+    const g = load<f64>(pi) + cg, gt = load<f64>(pi, 8) + ct;
+    cg = 0;
+    ct = 0;
     const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
+    if ((ia | ib) == 0) {
+      store<f64>(f64At(tan, i), gt); // a leaf: an input's entry of H·v
+      continue;
+    }
+    if (g == 0 && gt == 0) continue;
+    const pd = dd + (<usize>i << 4);
     if (ia != 0 && ia != i) {
       const p = load<f64>(f64At(da, i));
-      store<f64>(f64At(adj, ia), load<f64>(f64At(adj, ia)) + times(p, g));
-      store<f64>(f64At(tan, ia), load<f64>(f64At(tan, ia)) + times(load<f64>(f64At(dda, i)), g) + times(p, gt));
+      const sg = times(p, g), st = times(load<f64>(pd), g) + times(p, gt);
+      if (ia == i - 1) {
+        cg += sg;
+        ct += st;
+      } else {
+        const pa = pair + (<usize>ia << 4);
+        store<f64>(pa, load<f64>(pa) + sg);
+        store<f64>(pa, load<f64>(pa, 8) + st, 8);
+      }
     }
     if (ib != 0 && ib != i) {
       const p = load<f64>(f64At(db, i));
-      store<f64>(f64At(adj, ib), load<f64>(f64At(adj, ib)) + times(p, g));
-      store<f64>(f64At(tan, ib), load<f64>(f64At(tan, ib)) + times(load<f64>(f64At(ddb, i)), g) + times(p, gt));
+      const sg = times(p, g), st = times(load<f64>(pd, 8), g) + times(p, gt);
+      if (ib == i - 1) {
+        cg += sg;
+        ct += st;
+      } else {
+        const pb = pair + (<usize>ib << 4);
+        store<f64>(pb, load<f64>(pb) + sg);
+        store<f64>(pb, load<f64>(pb, 8) + st, 8);
+      }
     }
   }
+  return -1;
+}
+
+/** jvp on a compiled tape: replays values and partials from the presets and carries one tangent direction
+ * (seeded at the inputs in `dot`) in the same pass; returns the first flipped guard, or -1. */
+export function replayTangent(t: usize, n: i32, dot: usize, guards: usize, ng: i32): i32 {
+  const op = field(t, H_OP), a = field(t, H_A), b = field(t, H_B), val = field(t, H_VAL), pre = field(t, H_PRE);
+  const da = field(t, H_DA), db = field(t, H_DB);
+  for (let i = 1; i < n; i++) {
+    const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
+    const x = load<f64>(f64At(ia == i ? pre : val, ia)), y = load<f64>(f64At(ib == i ? pre : val, ib));
+    store<f64>(f64At(val, i), evalOp(<i32>load<u8>(op + <usize>i), x, y, f64At(pre, i), f64At(da, i), f64At(db, i), 0, false));
+    if (ia == i) store<f64>(f64At(da, i), 0);
+    if (ib == i) store<f64>(f64At(db, i), 0);
+    if ((ia | ib) == 0) continue;
+    const ta = ia == i ? 0 : load<f64>(f64At(dot, ia)), tb = ib == i ? 0 : load<f64>(f64At(dot, ib));
+    store<f64>(f64At(dot, i), times(load<f64>(f64At(da, i)), ta) + times(load<f64>(f64At(db, i)), tb));
+  }
+  return firstFlipped(t, guards, ng);
 }

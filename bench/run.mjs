@@ -12,11 +12,11 @@ import { existsSync, readFileSync } from "node:fs";
 import * as ad from "../dist/index.js";
 import { Trace } from "../dist/trace.js";
 import { recordInputs } from "../dist/tree.js";
-import { makeData, maxRelDiff } from "./baselines/data.mjs";
+import { makeData, dataW6, maxRelDiff } from "./baselines/data.mjs";
 import * as hand from "./baselines/hand.mjs";
 import * as jstape from "./baselines/jstape.mjs";
 import * as micrograd from "./baselines/micrograd.mjs";
-import { logistic, rosenbrock, classifierCost } from "./workloads.mjs";
+import { logistic, rosenbrock, classifierCost, jacobianMap } from "./workloads.mjs";
 
 const started = performance.now();
 const TASK_MS = Number(process.env.BENCH_TIME ?? 700);
@@ -215,6 +215,31 @@ const trainTimes = (run) => {
 };
 const w1Eager = trainTimes(trainEager), w1Compiled = trainTimes(trainCompiled);
 
+// ---------------------------------------------------------------- W6: the Jacobian, forward vs reverse
+const w6 = [];
+for (const [n, m] of [[2, 1000], [1000, 2]]) {
+  const d = dataW6(n, m), map = jacobianMap(d);
+  const modes = { jacobian: ad.jacobian(map), jacfwd: ad.jacfwd(map), jacrev: ad.jacrev(map) };
+  const ms = {};
+  for (const [name, jac] of Object.entries(modes)) ms[name] = await median(() => jac(d.x).data);
+  const agree = maxRelDiff(modes.jacfwd(d.x).data, modes.jacrev(d.x).data);
+  w6.push({ n, m, ms, agree });
+  process.stderr.write(`progress: W6 (${n}, ${m}) done\n`);
+}
+
+// ---------------------------------------------------------------- forward cost on W3-1e5: compiled jvp and hvp
+const dF = makeData("W3-100000");
+const cF = ad.compile(rosenbrock, dF.x);
+const vF = Float64Array.from(dF.x, (_, i) => Math.sin(i));
+const gF = new Float64Array(dF.x.length);
+const fwd = {
+  value: await median(() => cF.value(dF.x)),
+  grad: await median(() => cF.grad(dF.x, gF)),
+  jvp: await median(() => cF.jvp(dF.x, vF)[1]),
+  hvp: await median(() => cF.hvp(dF.x, vF)),
+};
+cF.dispose();
+
 // ---------------------------------------------------------------- the report
 const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(2) : ms.toPrecision(3));
 const fmtX = (r) => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2));
@@ -293,6 +318,17 @@ for (const w of ["W3-1000", "W3-100000"]) {
   bar("compiled grad no slower than jstape on W2: compiled ÷ jstape ≤ 1", comp.gMs / js.gMs, comp.gMs / js.gMs <= 1);
 }
 bar("the lesson's loop (W1, 1000 steps) ≥ 1.5× faster compiled: eager ÷ compiled ≥ 1.5", w1Eager / w1Compiled, w1Eager / w1Compiled >= 1.5);
+
+console.log("\nW6 Jacobian of R^n → R^m, y_j = tanh(Σ A_ji x_i) + x_(j mod n)² (ms; forward mode sweeps per 8 inputs, reverse per output):");
+for (const { n, m, ms, agree } of w6) {
+  console.log(`  (n, m) = (${n}, ${m}): jacobian ${fmtMs(ms.jacobian)}  jacfwd ${fmtMs(ms.jacfwd)}  jacrev ${fmtMs(ms.jacrev)}  (fwd vs rev agree to ${fmtAgree(agree)})`);
+  const better = Math.min(ms.jacfwd, ms.jacrev), worse = Math.max(ms.jacfwd, ms.jacrev);
+  bar(`W6 (${n}, ${m}): the automatic choice within 1.2× of the better mode`, ms.jacobian / better, ms.jacobian / better <= 1.2);
+  bar(`W6 (${n}, ${m}): the worse mode ≥ 10× slower than the better`, worse / better, worse / better >= 10, (worse / better).toFixed(1));
+}
+console.log(`\nforward cost on W3 n = 100000, compiled (ms): value ${fmtMs(fwd.value)}  grad ${fmtMs(fwd.grad)}  jvp ${fmtMs(fwd.jvp)}  hvp ${fmtMs(fwd.hvp)}`);
+bar("compiled .jvp ≤ 2.5× compiled .value (W3-1e5)", fwd.jvp / fwd.value, fwd.jvp / fwd.value <= 2.5);
+bar("compiled .hvp ≤ 2.5× compiled .grad (W3-1e5)", fwd.hvp / fwd.grad, fwd.hvp / fwd.grad <= 2.5);
 
 console.log("\nbars (from the issues; measured in this run):");
 const bw = Math.max(...bars.map((b) => b[0].length));

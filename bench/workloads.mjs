@@ -30,3 +30,14 @@ export const classifierCost = ({ N, X, Y }) => (w) => {
   }
   return s;
 };
+
+/** W6: y_j = tanh(Σᵢ A_ji xᵢ) + x_(j mod n)², j < m (the Jacobian workload: forward vs reverse). */
+export const jacobianMap = ({ n, m, A }) => (x) => {
+  const y = [];
+  for (let j = 0; j < m; j++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s = ad.add(s, ad.mul(A[j * n + i], x.at(i)));
+    y.push(ad.add(ad.tanh(s), ad.square(x.at(j % n))));
+  }
+  return y;
+};

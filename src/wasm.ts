@@ -16,7 +16,8 @@ export interface Engine {
   replayGradient(tape: number, n: number, guards: number, ng: number, out: number, outValue: number): number;
   recordGuards(tape: number, guards: number, ng: number): void;
   tangent(tape: number, n: number, k: number, dot: number): void;
-  hvp(tape: number, n: number, out: number, scratch: number): void;
+  replayTangent(tape: number, n: number, dot: number, guards: number, ng: number): number;
+  hvp(tape: number, n: number, out: number, scratch: number, guards: number, ng: number): number;
   memAlloc(bytes: number): number;
   memFree(ptr: number, bytes: number): void;
   evalRow(op: number, x: number, y: number): void;

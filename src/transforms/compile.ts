@@ -4,7 +4,7 @@ import { need } from "../wasm.js";
 import { readGradients, zeroGradients, writeLeaves, fillLike, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { withRecording, flattenCotangent, type OutputOf, type CotangentOf } from "./vjp.js";
 import { tangents, pickJacobian, type Jacobian } from "./forward.js";
-import { sweepHvp, hessianOf } from "./hessian.js";
+import { sweepHvp, hvpTangents, hessianOf } from "./hessian.js";
 import { AdError, BranchChanged, InputError, OutputError } from "../errors.js";
 import { branches, opName } from "../ops.js";
 
@@ -86,14 +86,16 @@ export class Compiled<H, Y> {
     return readGradients(r, this.inputs) as GradOf<H>;
   }
 
-  /** [f(x), ∂f/∂x·v], by a forward replay and a tangent sweep. */
+  /** [f(x), ∂f/∂x·v], by one forward replay that carries the tangent. */
   jvp(x: InputOf<H>, v: InputOf<H>): [OutputOf<Y>, OutputOf<Y>] {
-    const r = this.replayAt(x);
-    const value = fillLike(this.like, this.outs, r.val) as OutputOf<Y>;
-    const { ptr, dot } = tangents(r.e, this.n, 1);
-    writeLeaves(dot, this.inputs, v, "v");
-    r.e.tangent(r.ptr, this.n, 1, ptr);
-    return [value, fillLike(this.like, this.outs, dot, 0) as OutputOf<Y>];
+    let dot: Float64Array = new Float64Array(0);
+    const r = this.run(x, (r) => {
+      const t = tangents(r.e, this.n, 1);
+      dot = t.dot;
+      writeLeaves(dot, this.inputs, v, "v");
+      return r.e.replayTangent(r.ptr, this.n, t.ptr, this.guards, this.ng);
+    });
+    return [fillLike(this.like, this.outs, r.val) as OutputOf<Y>, fillLike(this.like, this.outs, dot, 0) as OutputOf<Y>];
   }
 
   /** f's Jacobian at x, by forward mode when inputs ≤ outputs, else by reverse mode. */
@@ -103,18 +105,18 @@ export class Compiled<H, Y> {
 
   /** H·v for scalar f at x, by forward-over-reverse on the replayed tape. */
   hvp(x: InputOf<H>, v: InputOf<H>): GradOf<H> {
-    const out = this.scalarOut();
-    const r = this.replayAt(x);
-    if (out < 0) return zeroGradients(this.inputs) as GradOf<H>;
-    const tan = sweepHvp(r, this.n, out, (tan) => writeLeaves(tan, this.inputs, v, "v"));
-    return readGradients({ adj: tan }, this.inputs) as GradOf<H>;
+    if (this.scalarOut() < 0) {
+      this.replayAt(x);
+      return zeroGradients(this.inputs) as GradOf<H>;
+    }
+    const r = this.run(x, (r) => sweepHvp(r, this.n, this.outs[0], (tan) => writeLeaves(tan, this.inputs, v, "v"), this.guards, this.ng));
+    return readGradients({ adj: hvpTangents(r, this.n) }, this.inputs) as GradOf<H>;
   }
 
   /** The Hessian of scalar f at x over the inputs in tree order. */
   hessian(x: InputOf<H>): Jacobian {
     const out = this.scalarOut();
-    const r = this.replayAt(x);
-    return hessianOf(r, this.n, this.inputs, out, () => r.e.replay(r.ptr, this.n, 0, 0));
+    return hessianOf(this.replayAt(x), this.n, this.inputs, out);
   }
 
   /** Nodes, bytes, guards, re-recordings so far, and whether every call re-records (f read `.value`). */

@@ -10,25 +10,30 @@ function withSecondOrder<R>(f: (h: never) => unknown, x: unknown, use: (t: Trace
   return withRecording(f, x, ({ t, inputs, y }) => use(t, inputs, scalarNode(t, y)), false, keptRegion());
 }
 
-/** Runs the engine's forward-over-reverse sweep on the computed, preset-keeping tape `r` (n nodes) with
- * the tangent seeded by `fill`; returns the tangents, which hold H·v at the input nodes. */
-export function sweepHvp(r: Region, n: number, out: number, fill: (tan: Float64Array) => void): Float64Array {
-  const ptr = scratch(r.e, 3 * n * 8);
+/** Runs the engine's forward-over-reverse sweep on the preset-keeping tape `r` (n nodes) with the
+ * tangent seeded by `fill`, re-checking `ng` guards at `guards`; returns the first flipped guard or -1.
+ * After -1, `hvpTangents(r, n)` holds H·v at the input nodes. */
+export function sweepHvp(r: Region, n: number, out: number, fill: (tan: Float64Array) => void, guards = 0, ng = 0): number {
+  const ptr = scratch(r.e, 5 * n * 8);
   const tan = new Float64Array(r.e.memory.buffer, ptr, n);
   tan.fill(0);
   fill(tan);
-  r.e.hvp(r.ptr, n, out, ptr);
-  return new Float64Array(r.e.memory.buffer, ptr, n);
+  return r.e.hvp(r.ptr, n, out, ptr, guards, ng);
 }
 
-/** The Hessian over the inputs, one H·eⱼ sweep per input; `replay` restores the values each sweep overwrites. */
-export function hessianOf(r: Region, n: number, inputs: HandleTree, out: number, replay: () => void): Jacobian {
+/** The tangents the last `sweepHvp` left: H·v at the input nodes. */
+export function hvpTangents(r: Region, n: number): Float64Array {
+  return new Float64Array(r.e.memory.buffer, scratch(r.e, 5 * n * 8), n);
+}
+
+/** The Hessian over the inputs, one H·eⱼ sweep per input (each sweep replays the values it overwrote). */
+export function hessianOf(r: Region, n: number, inputs: HandleTree, out: number): Jacobian {
   const cols = inputNodes(inputs), nc = cols.length;
   const data = new Float64Array(nc * nc);
   if (out < 0) return { data, rows: nc, cols: nc };
   for (let j = 0; j < nc; j++) {
-    if (j > 0) replay();
-    const tan = sweepHvp(r, n, out, (tan) => (tan[cols[j]] = 1));
+    sweepHvp(r, n, out, (tan) => (tan[cols[j]] = 1));
+    const tan = hvpTangents(r, n);
     for (let c = 0; c < nc; c++) data[c * nc + j] = tan[cols[c]];
   }
   return { data, rows: nc, cols: nc };
@@ -39,13 +44,12 @@ export function hvp<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>, v: InputOf<H>
   return (x, v) =>
     withSecondOrder(f, x, (t, inputs, out) => {
       if (out < 0) return zeroGradients(inputs) as GradOf<H>;
-      const tan = sweepHvp(t.region, t.n, out, (tan) => writeLeaves(tan, inputs, v, "v"));
-      return readGradients({ adj: tan }, inputs) as GradOf<H>;
+      sweepHvp(t.region, t.n, out, (tan) => writeLeaves(tan, inputs, v, "v"));
+      return readGradients({ adj: hvpTangents(t.region, t.n) }, inputs) as GradOf<H>;
     });
 }
 
 /** Returns a function giving the Hessian of scalar f at x, n × n row-major over the inputs in tree order. */
 export function hessian<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => Jacobian {
-  // NOTE: each sweep overwrites values with adjoints; replaying the kept tape restores them.
-  return (x) => withSecondOrder(f, x, (t, inputs, out) => hessianOf(t.region, t.n, inputs, out, () => t.e.replay(t.region.ptr, t.n, 0, 0)));
+  return (x) => withSecondOrder(f, x, (t, inputs, out) => hessianOf(t.region, t.n, inputs, out));
 }
