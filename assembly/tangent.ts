@@ -13,7 +13,7 @@ const ROW2 = memory.data(3 << 3, 16); // the second partials of one node: dxx, d
 /** p·d, but exactly 0 when either factor is 0. */
 // @ts-ignore: decorator
 @inline function times(p: f64, d: f64): f64 {
-  return select<f64>(0, p * d, p == 0 || d == 0);
+  return select<f64>(0, p * d, (p == 0) | (d == 0));
 }
 
 /** Propagates k tangent directions through nodes [1, n) of tape `t` (values and partials computed). */
