@@ -15,8 +15,8 @@ export enum Op {
   Tanh = 16, Asin = 17, Acos = 18, Atan = 19, Atan2 = 20, Abs = 21, Min = 22, Max = 23,
   Erf = 24, Lgamma = 25, StopGradient = 26,
   Less = 27, LessEqual = 28, Greater = 29, GreaterEqual = 30, Equal = 31,
-  WhereTrue = 32, WhereFalse = 33,
-  Count = 34,
+  WhereTrue = 32, WhereFalse = 33, Custom = 34,
+  Count = 35,
 }
 
 const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
@@ -75,6 +75,9 @@ const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
     // where(m, a, b) = whereTrue(m, a) + whereFalse(m, b): the branch not taken gets value 0 and partial 0.
     case Op.WhereTrue: { const m = x != 0; v = m ? y : 0; dy = b2f(m); break; } // d = m·da
     case Op.WhereFalse: { const m = x != 0; v = m ? 0 : y; dy = b2f(!m); break; } // d = (1-m)·db
+    // A user's rule (customVjp/customJvp): value and first partials were preset when it was recorded;
+    // d = ∂a·da + ∂b·db with those partials, and no second derivative.
+    case Op.Custom: { v = load<f64>(ps); dx = load<f64>(pdx); dy = load<f64>(pdy); break; }
     default: { v = NaN; dx = NaN; dy = NaN; dxx = NaN; dxy = NaN; dyy = NaN; }
   }
   store<f64>(pdx, dx);

@@ -7,6 +7,7 @@ export { vjp, type OutputOf, type CotangentOf } from "./transforms/vjp.js";
 export { compile, Compiled, type CompileOptions, type CompiledStats } from "./transforms/compile.js";
 export { jvp, jacfwd, jacrev, jacobian, type Jacobian } from "./transforms/forward.js";
 export { hvp, hessian } from "./transforms/hessian.js";
+export { customVjp, customJvp } from "./custom.js";
 export { Scalar, Tensor, setMemoryLimit, memoryStats, type Operand } from "./trace.js";
 export type { Tree, InputOf, GradOf } from "./tree.js";
 export * from "./errors.js";

@@ -14,7 +14,7 @@ export const Op = {
   Tanh: 16, Asin: 17, Acos: 18, Atan: 19, Atan2: 20, Abs: 21, Min: 22, Max: 23,
   Erf: 24, Lgamma: 25, StopGradient: 26,
   Less: 27, LessEqual: 28, Greater: 29, GreaterEqual: 30, Equal: 31,
-  WhereTrue: 32, WhereFalse: 33,
+  WhereTrue: 32, WhereFalse: 33, Custom: 34,
 } as const;
 type OpName = keyof typeof Op;
 type Primitive = Uncapitalize<Exclude<OpName, "Const" | "Input">>;
@@ -61,6 +61,7 @@ export const table = {
   equal: { code: Op.Equal, arity: 2 },
   whereTrue: { code: Op.WhereTrue, arity: 2 },
   whereFalse: { code: Op.WhereFalse, arity: 2 },
+  custom: { code: Op.Custom, arity: 2 },
 } as const satisfies { [K in Primitive]: OpDef };
 
 whenLoaded(checkOpCodes);

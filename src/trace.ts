@@ -27,6 +27,8 @@ export class Region {
   a!: Int32Array;
   b!: Int32Array;
   val!: Float64Array;
+  da!: Float64Array;
+  db!: Float64Array;
   adj!: Float64Array;
   /** A compiled tape's presets (inputs are written here before a replay); empty otherwise. */
   pre!: Float64Array;
@@ -59,6 +61,8 @@ export class Region {
     this.a = new Int32Array(buf, h[2], cap);
     this.b = new Int32Array(buf, h[3], cap);
     this.val = new Float64Array(buf, h[4], cap);
+    this.da = new Float64Array(buf, h[5], cap);
+    this.db = new Float64Array(buf, h[6], cap);
     this.adj = new Float64Array(buf, h[7], cap);
     this.pre = new Float64Array(buf, h[8], h[8] ? cap : 0);
     this.trace?.adopt(this);
@@ -118,10 +122,14 @@ export class Trace {
   readonly guards: number[] = [];
   /** Whether `f` read a `.value` (it may have branched where no guard sees it). */
   readsValue = false;
+  /** Whether `f` used a custom rule (its values come from JS, so a replay cannot recompute them). */
+  hasCustom = false;
   op!: Uint8Array;
   a!: Int32Array;
   b!: Int32Array;
   val!: Float64Array;
+  da!: Float64Array;
+  db!: Float64Array;
   adj!: Float64Array;
   readonly e: Engine;
 
@@ -146,6 +154,8 @@ export class Trace {
     this.a = r.a;
     this.b = r.b;
     this.val = r.val;
+    this.da = r.da;
+    this.db = r.db;
     this.adj = r.adj;
   }
 

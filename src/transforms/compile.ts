@@ -152,6 +152,7 @@ export class Compiled<H, Y> {
         this.n = t.n;
         this.setGuards(t);
         this.rerecords++;
+        if (t.hasCustom) this.everyCall = true; // a custom rule's values come from JS: no replay can recompute them
         if (t.readsValue && !this.everyCall) {
           this.everyCall = true;
           console.warn(

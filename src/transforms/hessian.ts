@@ -3,11 +3,21 @@ import { type Trace, type Region, keptRegion, scratch } from "../trace.js";
 import { readGradients, writeLeaves, zeroGradients, inputNodes, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { scalarNode, type ScalarOutput } from "./grad.js";
 import { withRecording } from "./vjp.js";
+import { AdError } from "../errors.js";
 import type { Jacobian } from "./forward.js";
 
 /** Records scalar f at x on a tape that keeps its presets and hands it to `use` (output -1: a constant). */
 function withSecondOrder<R>(f: (h: never) => unknown, x: unknown, use: (t: Trace, inputs: HandleTree, out: number) => R): R {
-  return withRecording(f, x, ({ t, inputs, y }) => use(t, inputs, scalarNode(t, y)), false, keptRegion());
+  return withRecording(
+    f,
+    x,
+    ({ t, inputs, y }) => {
+      if (t.hasCustom) throw new AdError("CUSTOM_SECOND_ORDER", "f uses a custom rule (customVjp/customJvp), which has no second derivative");
+      return use(t, inputs, scalarNode(t, y));
+    },
+    false,
+    keptRegion(),
+  );
 }
 
 /** Runs the engine's forward-over-reverse sweep on the preset-keeping tape `r` (n nodes) with the
