@@ -85,8 +85,7 @@ export function clearAdjoints(t: usize, n: i32): void {
   memory.fill(field(t, H_ADJ), 0, <usize>n << 3);
 }
 
-/** Sweeps adjoints from node `top` down to node 1: adj[arg] += ∂node/∂arg · adj[node]. Only leaves'
- * adjoints (the inputs') are left complete in memory; an inner node's may lack what it got in a register.
+/** Sweeps adjoints from node `top` down to node 1: adj[arg] += ∂node/∂arg · adj[node].
  *
  * A zero adjoint contributes exactly zero even when the partial is ±Inf or NaN, so the branch a
  * `where` did not take (or any node whose result is unused) never turns 0·∞ into NaN.
@@ -100,15 +99,12 @@ export function reverse(t: usize, top: i32): void {
   for (let i = top; i > 0; i--) {
     const pg = f64At(adj, i);
     const g = load<f64>(pg) + carry;
+    store<f64>(pg, g);
     carry = 0;
+    if (g == 0) continue;
     // Operand index 0 (node 0) means "no operand"; the node's own index, a constant (compiled tapes).
     const ia = load<i32>(i32At(a, i));
     const ib = load<i32>(i32At(b, i));
-    if ((ia | ib) == 0) {
-      store<f64>(pg, g); // a leaf: its adjoint is what callers read back (other nodes' are not kept)
-      continue;
-    }
-    if (g == 0) continue;
     const ga = load<f64>(f64At(da, i)) * g;
     if (ia == i - 1) carry += ga;
     else if (ia != 0 && ia != i) store<f64>(f64At(adj, ia), load<f64>(f64At(adj, ia)) + ga);
