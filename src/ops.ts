@@ -19,50 +19,79 @@ export const Op = {
 type OpName = keyof typeof Op;
 type Primitive = Uncapitalize<Exclude<OpName, "Const" | "Input">>;
 
-/** A primitive's row on the TS side: its op code, how many operands it takes, and whether it branches
- * (a compiled tape re-checks which branch it took, as it does for the comparisons `lt` … `eq`). */
+/** A first-partial rule written with adtape ops, so that a nested transform can record a reverse sweep
+ * onto an outer trace and differentiate it again: (x, y) are the operands (a handle, a constant number,
+ * or 0 for none), v is the node itself, `stored` its partials as the engine computed them. */
+export type Partials = (x: Operand, y: Operand, v: Scalar, stored: [number, number]) => [Operand, Operand];
+
+/** A primitive's row on the TS side: its op code, how many operands it takes, whether it branches (a
+ * compiled tape re-checks which branch it took, as it does for the comparisons `lt` … `eq`), and its
+ * partials written with adtape ops (they must equal the AS row's first partials). */
 export interface OpDef {
   readonly code: number;
   readonly arity: 1 | 2;
   readonly branches?: true;
+  readonly d: Partials | null;
 }
+
+const ZERO: Partials = () => [0, 0];
+const TWO_OVER_SQRT_PI = 1.1283791670955126;
 
 /** The op table: one row per primitive; the mapped type makes the compiler name a missing row. */
 export const table = {
-  add: { code: Op.Add, arity: 2 },
-  sub: { code: Op.Sub, arity: 2 },
-  mul: { code: Op.Mul, arity: 2 },
-  div: { code: Op.Div, arity: 2 },
-  neg: { code: Op.Neg, arity: 1 },
-  pow: { code: Op.Pow, arity: 2 },
-  exp: { code: Op.Exp, arity: 1 },
-  log: { code: Op.Log, arity: 1 },
-  log1p: { code: Op.Log1p, arity: 1 },
-  expm1: { code: Op.Expm1, arity: 1 },
-  sqrt: { code: Op.Sqrt, arity: 1 },
-  sin: { code: Op.Sin, arity: 1 },
-  cos: { code: Op.Cos, arity: 1 },
-  tan: { code: Op.Tan, arity: 1 },
-  tanh: { code: Op.Tanh, arity: 1 },
-  asin: { code: Op.Asin, arity: 1 },
-  acos: { code: Op.Acos, arity: 1 },
-  atan: { code: Op.Atan, arity: 1 },
-  atan2: { code: Op.Atan2, arity: 2 },
-  abs: { code: Op.Abs, arity: 1, branches: true },
-  min: { code: Op.Min, arity: 2, branches: true },
-  max: { code: Op.Max, arity: 2, branches: true },
-  erf: { code: Op.Erf, arity: 1 },
-  lgamma: { code: Op.Lgamma, arity: 1 },
-  stopGradient: { code: Op.StopGradient, arity: 1 },
-  less: { code: Op.Less, arity: 2 },
-  lessEqual: { code: Op.LessEqual, arity: 2 },
-  greater: { code: Op.Greater, arity: 2 },
-  greaterEqual: { code: Op.GreaterEqual, arity: 2 },
-  equal: { code: Op.Equal, arity: 2 },
-  whereTrue: { code: Op.WhereTrue, arity: 2 },
-  whereFalse: { code: Op.WhereFalse, arity: 2 },
-  custom: { code: Op.Custom, arity: 2 },
+  add: { code: Op.Add, arity: 2, d: () => [1, 1] }, // d(x+y) = dx + dy
+  sub: { code: Op.Sub, arity: 2, d: () => [1, -1] }, // d(x-y) = dx - dy
+  mul: { code: Op.Mul, arity: 2, d: (x, y) => [y, x] }, // d(xy) = y dx + x dy
+  div: { code: Op.Div, arity: 2, d: (_, y, v) => [div(1, y), neg(div(v, y))] }, // d(x/y) = dx/y - (x/y)/y dy
+  neg: { code: Op.Neg, arity: 1, d: () => [-1, 0] }, // d(-x) = -dx
+  pow: {
+    code: Op.Pow,
+    arity: 2,
+    // d(xʸ) = y xʸ⁻¹ dx + xʸ log x dy; ∂/∂x = 0 when y = 0, ∂/∂y = 0 at x = 0, y > 0 (as the AS row)
+    d: (x, y, v) => [
+      where(equal(y, 0), 0, mul(y, pow(x, sub(y, 1)))),
+      where(mul(equal(x, 0), greater(y, 0)), 0, mul(v, log(x))),
+    ],
+  },
+  exp: { code: Op.Exp, arity: 1, d: (_, __, v) => [v, 0] }, // d eˣ = eˣ dx
+  log: { code: Op.Log, arity: 1, d: (x) => [div(1, x), 0] }, // d log x = dx / x
+  log1p: { code: Op.Log1p, arity: 1, d: (x) => [div(1, add(1, x)), 0] }, // d log(1+x) = dx/(1+x)
+  expm1: { code: Op.Expm1, arity: 1, d: (x) => [exp(x), 0] }, // d(eˣ-1) = eˣ dx
+  sqrt: { code: Op.Sqrt, arity: 1, d: (_, __, v) => [div(0.5, v), 0] }, // d√x = dx/(2√x)
+  sin: { code: Op.Sin, arity: 1, d: (x) => [cos(x), 0] }, // d sin x = cos x dx
+  cos: { code: Op.Cos, arity: 1, d: (x) => [neg(sin(x)), 0] }, // d cos x = -sin x dx
+  tan: { code: Op.Tan, arity: 1, d: (_, __, v) => [add(1, mul(v, v)), 0] }, // d tan x = (1 + tan²x) dx
+  tanh: { code: Op.Tanh, arity: 1, d: (_, __, v) => [sub(1, mul(v, v)), 0] }, // d tanh x = (1 - tanh²x) dx
+  asin: { code: Op.Asin, arity: 1, d: (x) => [div(1, sqrt(sub(1, mul(x, x)))), 0] }, // d asin x = dx/√(1-x²)
+  acos: { code: Op.Acos, arity: 1, d: (x) => [div(-1, sqrt(sub(1, mul(x, x)))), 0] }, // d acos x = -dx/√(1-x²)
+  atan: { code: Op.Atan, arity: 1, d: (x) => [div(1, add(1, mul(x, x))), 0] }, // d atan x = dx/(1+x²)
+  atan2: {
+    code: Op.Atan2,
+    arity: 2,
+    d: (x, y) => {
+      const r2 = add(mul(x, x), mul(y, y)); // atan2(x, y): ∂x = y/r², ∂y = -x/r²
+      return [div(y, r2), neg(div(x, r2))];
+    },
+  },
+  abs: { code: Op.Abs, arity: 1, branches: true, d: (x) => [sub(greater(x, 0), less(x, 0)), 0] }, // d|x| = sign(x) dx
+  min: { code: Op.Min, arity: 2, branches: true, d: (x, y) => [lessEqual(x, y), sub(1, lessEqual(x, y))] }, // a tie sends d to x
+  max: { code: Op.Max, arity: 2, branches: true, d: (x, y) => [greaterEqual(x, y), sub(1, greaterEqual(x, y))] },
+  erf: { code: Op.Erf, arity: 1, d: (x) => [mul(TWO_OVER_SQRT_PI, exp(neg(mul(x, x)))), 0] }, // d erf x = 2/√π e^(-x²) dx
+  lgamma: { code: Op.Lgamma, arity: 1, d: null }, // d log|Γ(x)| = ψ(x) dx: no digamma op yet, so no higher order
+  stopGradient: { code: Op.StopGradient, arity: 1, d: ZERO },
+  less: { code: Op.Less, arity: 2, d: ZERO },
+  lessEqual: { code: Op.LessEqual, arity: 2, d: ZERO },
+  greater: { code: Op.Greater, arity: 2, d: ZERO },
+  greaterEqual: { code: Op.GreaterEqual, arity: 2, d: ZERO },
+  equal: { code: Op.Equal, arity: 2, d: ZERO },
+  whereTrue: { code: Op.WhereTrue, arity: 2, d: (m) => [0, m] }, // d = m·da
+  whereFalse: { code: Op.WhereFalse, arity: 2, d: (m) => [0, sub(1, m)] }, // d = (1-m)·db
+  custom: { code: Op.Custom, arity: 2, d: (_, __, ___, stored) => stored }, // the rule's partials, as constants
 } as const satisfies { [K in Primitive]: OpDef };
+
+/** The TS row of each op code (undefined for the leaves, Const and Input). */
+export const rowOf: (OpDef | undefined)[] = [];
+for (const row of Object.values(table) as OpDef[]) rowOf[row.code] = row;
 
 whenLoaded(checkOpCodes);
 
@@ -142,6 +171,7 @@ function unary(code: number): Unary {
  * engine reads the constant from there; see assembly/layout.ts). */
 function constantOperand(t: Trace, i: number, c: number): number {
   t.val[i] = c;
+  t.constants?.set(i, c); // kept while a nested transform records (compute forgets inline constants)
   return i;
 }
 

@@ -109,6 +109,11 @@ export function scratch(e: Engine, bytes: number): number {
 let depth = 0;
 let active: Trace | undefined;
 
+/** The innermost trace that is recording, if any (a transform called inside another's f records onto it). */
+export function activeTrace(): Trace | undefined {
+  return active;
+}
+
 /** A value that ops accept: a handle or a plain number (a constant). */
 export type Operand = Scalar | number;
 
@@ -124,6 +129,8 @@ export class Trace {
   readsValue = false;
   /** Whether `f` used a custom rule (its values come from JS, so a replay cannot recompute them). */
   hasCustom = false;
+  /** While a nested transform records onto this trace: node → its inline constant operand. */
+  constants: Map<number, number> | undefined = undefined;
   op!: Uint8Array;
   a!: Int32Array;
   b!: Int32Array;

@@ -5,11 +5,12 @@ import { InputError } from "./errors.js";
 /** What a transformed function may take: a number, a vector, or arrays and plain objects of them. */
 export type Tree = number | Float64Array | readonly number[] | readonly Tree[] | { readonly [key: string]: Tree };
 
-/** The input a transformed function takes, given the handles `f` receives (Scalar → number, Tensor → vector, trees alike). */
+/** The input a transformed function takes, given the handles `f` receives (Scalar → number, Tensor → vector, trees alike;
+ * inside another transform's f, handles too). */
 export type InputOf<H> = H extends Scalar
-  ? number
+  ? number | Scalar
   : H extends Tensor
-    ? Float64Array | readonly number[]
+    ? Float64Array | readonly number[] | Tensor | readonly Scalar[]
     : { readonly [K in keyof H]: InputOf<H[K]> };
 
 /** The gradient's type, given the handles `f` receives (Scalar → number, Tensor → Float64Array, trees alike). */

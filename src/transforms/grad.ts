@@ -32,10 +32,10 @@ export function scalarNode(t: Trace, y: unknown): number {
 
 /** Records f at x, checks that it is scalar, and pulls back 1: [f(x), gradient, aux]. */
 function valueGradAux(f: (h: never) => unknown, x: unknown, hasAux: boolean): [number, unknown, unknown] {
-  const { y, value, aux, pullback } = linearize(f, x, hasAux);
+  const { y, value, aux, pullback, nested } = linearize(f, x, hasAux);
   if (!isScalar(y)) throw notScalar(y);
-  const scalar = typeof value === "number";
-  return [scalar ? value : (value as Float64Array)[0], pullback(scalar ? 1 : [1]), aux];
+  if (y instanceof Tensor) return [(nested ? y.at(0) : (value as Float64Array)[0]) as number, pullback([1]), aux];
+  return [value as number, pullback(1), aux];
 }
 
 /** Returns a function computing [f(x), gradient] from one recording and one reverse sweep; with `hasAux`, [[f(x), aux], gradient]. */

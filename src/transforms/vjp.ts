@@ -1,5 +1,6 @@
 /** @file Reverse mode's core: `vjp` records f once and returns its value with a pullback that re-sweeps the kept tape; `grad` is built on it. */
-import { Scalar, Tensor, Trace, type Region, describe } from "../trace.js";
+import { Scalar, Tensor, Trace, type Region, describe, activeTrace } from "../trace.js";
+import { nestedLinearize } from "./nested.js";
 import { recordInputs, readGradients, zeroGradients, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { InputError, OutputError, StaleHandleError, AdError } from "../errors.js";
 
@@ -114,12 +115,18 @@ export function withRecording<R>(f: (h: never) => unknown, x: unknown, use: (r: 
   }
 }
 
-/** Records f at x and returns its plain value and pullback; with `hasAux`, f returns `[y, aux]`. */
-export function linearize(f: (h: never) => unknown, x: unknown, hasAux = false): Linearized & { y: unknown; aux: unknown } {
+/** Records f at x and returns its plain value and pullback; with `hasAux`, f returns `[y, aux]`. Called
+ * inside another transform's f, it records onto that trace instead, and its value and results are handles. */
+export function linearize(f: (h: never) => unknown, x: unknown, hasAux = false): Linearized & { y: unknown; aux: unknown; nested: boolean } {
+  const outer = activeTrace();
+  if (outer) {
+    if (typeof f !== "function") throw new InputError(`expected the function to transform, got ${describe(f)}`, "f");
+    return { ...nestedLinearize(outer, f, x, hasAux), nested: true };
+  }
   return withRecording(
     f,
     x,
-    ({ t, inputs, y, aux, like, outs }) => ({ y, aux, value: like, pullback: pullbackOf(t.region, t.region.epoch, inputs, outs, like) }),
+    ({ t, inputs, y, aux, like, outs }) => ({ y, aux, value: like, pullback: pullbackOf(t.region, t.region.epoch, inputs, outs, like), nested: false }),
     hasAux,
   );
 }
