@@ -246,7 +246,8 @@ function foreign(t: Trace): AdError {
   if (!t.live) return new StaleHandleError();
   return new AdError(
     "NESTING",
-    "a handle of an enclosing transform was used inside a nested one; mixing nesting levels is not supported yet",
+    "a handle of an enclosing transform was used inside a nested jvp, jacobian, hessian or compile; so far only " +
+      "grad, valueAndGrad and vjp nest over an enclosing transform's handles",
   );
 }
 
