@@ -171,7 +171,6 @@ function unary(code: number): Unary {
  * engine reads the constant from there; see assembly/layout.ts). */
 function constantOperand(t: Trace, i: number, c: number): number {
   t.val[i] = c;
-  t.constants?.set(i, c); // kept while a nested transform records (compute forgets inline constants)
   return i;
 }
 

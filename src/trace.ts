@@ -129,7 +129,8 @@ export class Trace {
   readsValue = false;
   /** Whether `f` used a custom rule (its values come from JS, so a replay cannot recompute them). */
   hasCustom = false;
-  /** While a nested transform records onto this trace: node → its inline constant operand. */
+  /** Once a nested transform has recorded onto this trace: node → its inline constant operand, kept at each
+   * flush (compute forgets them) for the nested reverse sweeps. */
   constants: Map<number, number> | undefined = undefined;
   op!: Uint8Array;
   a!: Int32Array;
@@ -230,9 +231,15 @@ export class Trace {
   /** Computes every recorded node's value and partials that is not computed yet (one engine call). */
   flush(): void {
     if (this.computed < this.n) {
+      if (this.constants) this.keepConstants(this.computed, this.n);
       this.e.compute(this.region.ptr, this.computed, this.n);
       this.computed = this.n;
     }
+  }
+
+  /** Copies the inline constants of nodes [from, to) into `constants` before compute forgets them. */
+  private keepConstants(from: number, to: number): void {
+    for (let i = from; i < to; i++) if (this.a[i] === i || this.b[i] === i) this.constants!.set(i, this.val[i]);
   }
 
   /** The value of node i, computing pending nodes first. */
