@@ -8,6 +8,7 @@ export { compile, Compiled, type CompileOptions, type CompiledStats } from "./tr
 export { jvp, jacfwd, jacrev, jacobian, type Jacobian } from "./transforms/forward.js";
 export { hvp, hessian } from "./transforms/hessian.js";
 export { customVjp, customJvp } from "./custom.js";
+export { sparseJacobian, sparseHessian, type Csr } from "./transforms/sparse.js";
 export { Scalar, Tensor, setMemoryLimit, memoryStats, type Operand } from "./trace.js";
 export type { Tree, InputOf, GradOf } from "./tree.js";
 export * from "./errors.js";

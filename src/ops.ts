@@ -32,6 +32,8 @@ export interface OpDef {
   readonly arity: 1 | 2;
   readonly branches?: true;
   readonly d: Partials | null;
+  /** Which second partials can be non-zero — ∂xx, ∂xy, ∂yy — for Hessian sparsity (absent: all zero). */
+  readonly curv?: readonly [0 | 1, 0 | 1, 0 | 1];
 }
 
 const ZERO: Partials = () => [0, 0];
@@ -41,33 +43,35 @@ const TWO_OVER_SQRT_PI = 1.1283791670955126;
 export const table = {
   add: { code: Op.Add, arity: 2, d: () => [1, 1] }, // d(x+y) = dx + dy
   sub: { code: Op.Sub, arity: 2, d: () => [1, -1] }, // d(x-y) = dx - dy
-  mul: { code: Op.Mul, arity: 2, d: (x, y) => [y, x] }, // d(xy) = y dx + x dy
-  div: { code: Op.Div, arity: 2, d: (_, y, v) => [div(1, y), neg(div(v, y))] }, // d(x/y) = dx/y - (x/y)/y dy
+  mul: { code: Op.Mul, arity: 2, curv: [0, 1, 0], d: (x, y) => [y, x] }, // d(xy) = y dx + x dy
+  div: { code: Op.Div, arity: 2, curv: [0, 1, 1], d: (_, y, v) => [div(1, y), neg(div(v, y))] }, // d(x/y) = dx/y - (x/y)/y dy
   neg: { code: Op.Neg, arity: 1, d: () => [-1, 0] }, // d(-x) = -dx
   pow: {
     code: Op.Pow,
     arity: 2,
+    curv: [1, 1, 1],
     // d(xʸ) = y xʸ⁻¹ dx + xʸ log x dy; ∂/∂x = 0 when y = 0, ∂/∂y = 0 at x = 0, y > 0 (as the AS row)
     d: (x, y, v) => [
       where(equal(y, 0), 0, mul(y, pow(x, sub(y, 1)))),
       where(mul(equal(x, 0), greater(y, 0)), 0, mul(v, log(x))),
     ],
   },
-  exp: { code: Op.Exp, arity: 1, d: (_, __, v) => [v, 0] }, // d eˣ = eˣ dx
-  log: { code: Op.Log, arity: 1, d: (x) => [div(1, x), 0] }, // d log x = dx / x
-  log1p: { code: Op.Log1p, arity: 1, d: (x) => [div(1, add(1, x)), 0] }, // d log(1+x) = dx/(1+x)
-  expm1: { code: Op.Expm1, arity: 1, d: (x) => [exp(x), 0] }, // d(eˣ-1) = eˣ dx
-  sqrt: { code: Op.Sqrt, arity: 1, d: (_, __, v) => [div(0.5, v), 0] }, // d√x = dx/(2√x)
-  sin: { code: Op.Sin, arity: 1, d: (x) => [cos(x), 0] }, // d sin x = cos x dx
-  cos: { code: Op.Cos, arity: 1, d: (x) => [neg(sin(x)), 0] }, // d cos x = -sin x dx
-  tan: { code: Op.Tan, arity: 1, d: (_, __, v) => [add(1, mul(v, v)), 0] }, // d tan x = (1 + tan²x) dx
-  tanh: { code: Op.Tanh, arity: 1, d: (_, __, v) => [sub(1, mul(v, v)), 0] }, // d tanh x = (1 - tanh²x) dx
-  asin: { code: Op.Asin, arity: 1, d: (x) => [div(1, sqrt(sub(1, mul(x, x)))), 0] }, // d asin x = dx/√(1-x²)
-  acos: { code: Op.Acos, arity: 1, d: (x) => [div(-1, sqrt(sub(1, mul(x, x)))), 0] }, // d acos x = -dx/√(1-x²)
-  atan: { code: Op.Atan, arity: 1, d: (x) => [div(1, add(1, mul(x, x))), 0] }, // d atan x = dx/(1+x²)
+  exp: { code: Op.Exp, arity: 1, curv: [1, 0, 0], d: (_, __, v) => [v, 0] }, // d eˣ = eˣ dx
+  log: { code: Op.Log, arity: 1, curv: [1, 0, 0], d: (x) => [div(1, x), 0] }, // d log x = dx / x
+  log1p: { code: Op.Log1p, arity: 1, curv: [1, 0, 0], d: (x) => [div(1, add(1, x)), 0] }, // d log(1+x) = dx/(1+x)
+  expm1: { code: Op.Expm1, arity: 1, curv: [1, 0, 0], d: (x) => [exp(x), 0] }, // d(eˣ-1) = eˣ dx
+  sqrt: { code: Op.Sqrt, arity: 1, curv: [1, 0, 0], d: (_, __, v) => [div(0.5, v), 0] }, // d√x = dx/(2√x)
+  sin: { code: Op.Sin, arity: 1, curv: [1, 0, 0], d: (x) => [cos(x), 0] }, // d sin x = cos x dx
+  cos: { code: Op.Cos, arity: 1, curv: [1, 0, 0], d: (x) => [neg(sin(x)), 0] }, // d cos x = -sin x dx
+  tan: { code: Op.Tan, arity: 1, curv: [1, 0, 0], d: (_, __, v) => [add(1, mul(v, v)), 0] }, // d tan x = (1 + tan²x) dx
+  tanh: { code: Op.Tanh, arity: 1, curv: [1, 0, 0], d: (_, __, v) => [sub(1, mul(v, v)), 0] }, // d tanh x = (1 - tanh²x) dx
+  asin: { code: Op.Asin, arity: 1, curv: [1, 0, 0], d: (x) => [div(1, sqrt(sub(1, mul(x, x)))), 0] }, // d asin x = dx/√(1-x²)
+  acos: { code: Op.Acos, arity: 1, curv: [1, 0, 0], d: (x) => [div(-1, sqrt(sub(1, mul(x, x)))), 0] }, // d acos x = -dx/√(1-x²)
+  atan: { code: Op.Atan, arity: 1, curv: [1, 0, 0], d: (x) => [div(1, add(1, mul(x, x))), 0] }, // d atan x = dx/(1+x²)
   atan2: {
     code: Op.Atan2,
     arity: 2,
+    curv: [1, 1, 1],
     d: (x, y) => {
       const r2 = add(mul(x, x), mul(y, y)); // atan2(x, y): ∂x = y/r², ∂y = -x/r²
       return [div(y, r2), neg(div(x, r2))];
@@ -76,8 +80,8 @@ export const table = {
   abs: { code: Op.Abs, arity: 1, branches: true, d: (x) => [sub(greater(x, 0), less(x, 0)), 0] }, // d|x| = sign(x) dx
   min: { code: Op.Min, arity: 2, branches: true, d: (x, y) => [lessEqual(x, y), sub(1, lessEqual(x, y))] }, // a tie sends d to x
   max: { code: Op.Max, arity: 2, branches: true, d: (x, y) => [greaterEqual(x, y), sub(1, greaterEqual(x, y))] },
-  erf: { code: Op.Erf, arity: 1, d: (x) => [mul(TWO_OVER_SQRT_PI, exp(neg(mul(x, x)))), 0] }, // d erf x = 2/√π e^(-x²) dx
-  lgamma: { code: Op.Lgamma, arity: 1, d: null }, // d log|Γ(x)| = ψ(x) dx: no digamma op yet, so no higher order
+  erf: { code: Op.Erf, arity: 1, curv: [1, 0, 0], d: (x) => [mul(TWO_OVER_SQRT_PI, exp(neg(mul(x, x)))), 0] }, // d erf x = 2/√π e^(-x²) dx
+  lgamma: { code: Op.Lgamma, arity: 1, curv: [1, 0, 0], d: null }, // d log|Γ(x)| = ψ(x) dx: no digamma op yet, so no higher order
   stopGradient: { code: Op.StopGradient, arity: 1, d: ZERO },
   less: { code: Op.Less, arity: 2, d: ZERO },
   lessEqual: { code: Op.LessEqual, arity: 2, d: ZERO },
