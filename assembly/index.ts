@@ -5,7 +5,7 @@ import { bytesInUse, bytesHighWater, reserve, release } from "./tape";
 export { Op } from "./ops";
 export { NODE_BYTES, HEADER_BYTES, TENSOR_OP_BASE } from "./layout";
 export { tapeNew, tapeResize, tapeFree, setLimit } from "./tape";
-export { compute, clearAdjoints, reverse, replay, replayGradient, recordGuards } from "./sweep";
+export { compute, clearAdjoints, reverse, reverseRange, replay, replayGradient, recordGuards } from "./sweep";
 export { tangent, hvp, replayTangent } from "./tangent";
 export { streamProbe } from "./probe";
 

@@ -91,12 +91,18 @@ export function clearAdjoints(t: usize, n: i32): void {
  * `where` did not take (or any node whose result is unused) never turns 0·∞ into NaN.
  */
 export function reverse(t: usize, top: i32): void {
+  reverseRange(t, top, 0);
+}
+
+/** The reverse sweep over nodes `top` down to `stop` + 1 only; node `stop` and below are left for the caller
+ * (a custom rule's `bwd` runs in JS there), with every adjoint they received already in memory. */
+export function reverseRange(t: usize, top: i32, stop: i32): void {
   const a = field(t, H_A), b = field(t, H_B);
   const da = field(t, H_DA), db = field(t, H_DB), adj = field(t, H_ADJ);
   // NOTE: `carry` holds what node i sends to node i - 1 (the usual operand on a chain) in a register,
   // so a serial chain does not wait on a store and a reload per node.
   let carry: f64 = 0;
-  for (let i = top; i > 0; i--) {
+  for (let i = top; i > stop; i--) {
     const pg = f64At(adj, i);
     const g = load<f64>(pg) + carry;
     store<f64>(pg, g);
@@ -112,4 +118,5 @@ export function reverse(t: usize, top: i32): void {
     if (ib == i - 1) carry += gb;
     else if (ib != 0 && ib != i) store<f64>(f64At(adj, ib), load<f64>(f64At(adj, ib)) + gb);
   }
+  if (stop > 0) store<f64>(f64At(adj, stop), load<f64>(f64At(adj, stop)) + carry); // what node stop + 1 sent
 }

@@ -2,11 +2,10 @@
  *
  * The rule runs in JS when the op is recorded: its value and its local partials (one `bwd` call per
  * output with a unit cotangent, or one `jvp` call per input with a unit tangent) are preset on a
- * `Custom` node, which every sweep then treats like any op. So the result is exact to first order in
- * forward and reverse mode and inside `jacobian`, for any rule that is linear in its cotangent or
- * tangent, as a VJP or JVP is. Not yet: a rule that is not (a gradient clipped by size needs the sweep
- * to call `bwd` with the real cotangent), and second order (`hvp`/`hessian` refuse a custom op). A
- * compiled tape that contains one is re-recorded on every call (its values come from JS).
+ * `Custom` node, which forward sweeps and `jacfwd` use. Reverse sweeps stop at a customVjp op and call
+ * its `bwd` with the real cotangent (`reverseWithHooks`), so `bwd` may be nonlinear in it (a clipped
+ * gradient). A custom op has no second derivative (`hvp`/`hessian` refuse it), and a compiled tape that
+ * contains one is re-recorded on every call (its values come from JS).
  */
 import { Scalar, type Trace, type Operand, describe } from "./trace.js";
 import { Op } from "./ops.js";
@@ -46,42 +45,47 @@ function checkNumbers(v: unknown, n: number, what: string): number[] {
   return a;
 }
 
-/** Records a custom op: `rows(values, y)` gives ∂yⱼ/∂xₖ as m rows of n partials. */
-function customOp<V extends number | number[], Y>(value: (x: V) => Y, rows: (x: V, y: Y, m: number) => number[][]) {
+/** One call of a custom op, evaluated: its value, the rows ∂yⱼ/∂x (for the stored partials), and for a
+ * customVjp the real `bwd`, which reverse sweeps call with the actual cotangent. */
+interface Evaluated<Y> {
+  y: Y;
+  rows: (m: number) => number[][];
+  bwd?: (ct: number[]) => number[];
+}
+
+const asArray = (v: number | number[] | ArrayLike<number>): number[] => (typeof v === "number" ? [v] : Array.from(v));
+
+/** Records a custom op: its value and stored partials, and (customVjp) a hook for the reverse sweeps. */
+function customOp<V extends number | number[], Y>(evaluate: (x: V) => Evaluated<Y>) {
   return (x: Operands<V>): Result<Y> => {
     const xs = (Array.isArray(x) ? x : [x]) as readonly Operand[];
     const t = traceOf(xs);
     const values = xs.map((v) => (typeof v === "number" ? v : t!.value(v.idx)));
-    const xv = (Array.isArray(x) ? values : values[0]) as V;
-    const y = value(xv);
+    const { y, rows, bwd } = evaluate((Array.isArray(x) ? values : values[0]) as V);
     const ys = checkNumbers(y, Array.isArray(y) ? y.length : 1, "the custom op's value");
     if (!t) return y as unknown as Result<Y>;
     t.hasCustom = true;
-    const J = rows(xv, y, ys.length);
+    const J = rows(ys.length);
     const out = ys.map((yj, j) => recordLinear(t, xs, checkNumbers(J[j], xs.length, `row ${j} of the custom derivative`), yj));
+    const outs = out.map((o) => (typeof o === "number" ? -1 : o.idx));
+    if (bwd && outs.some((o) => o >= 0)) t.customs.push({ top: Math.max(...outs), outs, inputs: xs, bwd });
     return (Array.isArray(y) ? out : out[0]) as Result<Y>;
   };
 }
 
-/** Makes an op from `fwd(x) → [y, residuals]` and `bwd(residuals, ct) → ct·∂y/∂x` (x and ct shaped like x and y). */
+/** Makes an op from `fwd(x) → [y, residuals]` and `bwd(residuals, ct) → ct·∂y/∂x` (x and ct shaped like x and y).
+ * Reverse mode calls `bwd` with the real cotangent, so it may be any function of it (a clipped gradient). */
 export function customVjp<V extends number | number[], Y extends number | number[], R>(
   fwd: (x: V) => [Y, R],
   bwd: (residuals: R, ct: Y) => V,
 ): (x: Operands<V>) => Result<Y> {
-  let residuals: R;
-  return customOp<V, Y>(
-    (x) => {
-      const [y, r] = fwd(x);
-      residuals = r;
-      return y;
-    },
-    (_, y, m) =>
-      Array.from({ length: m }, (_, j) => {
-        const ct = (Array.isArray(y) ? y.map((_, i) => +(i === j)) : 1) as Y;
-        const g = bwd(residuals, ct);
-        return typeof g === "number" ? [g] : Array.from(g as number[]);
-      }),
-  );
+  return customOp<V, Y>((x) => {
+    const [y, residuals] = fwd(x);
+    const shaped = (ct: number[]) => (Array.isArray(y) ? ct : ct[0]) as Y;
+    const call = (ct: number[]) => asArray(bwd(residuals, shaped(ct)) as number | number[]);
+    const m = Array.isArray(y) ? y.length : 1;
+    return { y, rows: () => Array.from({ length: m }, (_, j) => call(Array.from({ length: m }, (_, i) => +(i === j)))), bwd: call };
+  });
 }
 
 /** Makes an op from `f(x) → y` and `jvp(x, v) → [y, ∂y/∂x·v]` (v shaped like x, ẏ like y). */
@@ -89,15 +93,17 @@ export function customJvp<V extends number | number[], Y extends number | number
   f: (x: V) => Y,
   jvp: (x: V, v: V) => [Y, Y],
 ): (x: Operands<V>) => Result<Y> {
-  return customOp<V, Y>(f, (x, _, m) => {
-    const n = Array.isArray(x) ? x.length : 1;
-    const rows = Array.from({ length: m }, () => new Array<number>(n).fill(0));
-    for (let k = 0; k < n; k++) {
-      const v = (Array.isArray(x) ? x.map((_, i) => +(i === k)) : 1) as V;
-      const ydot: number | number[] = jvp(x, v)[1];
-      const col = typeof ydot === "number" ? [ydot] : ydot;
-      for (let j = 0; j < m; j++) rows[j][k] = col[j];
-    }
-    return rows;
-  });
+  return customOp<V, Y>((x) => ({
+    y: f(x),
+    rows: (m) => {
+      const n = Array.isArray(x) ? x.length : 1;
+      const rows = Array.from({ length: m }, () => new Array<number>(n).fill(0));
+      for (let k = 0; k < n; k++) {
+        const v = (Array.isArray(x) ? x.map((_, i) => +(i === k)) : 1) as V;
+        const col = asArray(jvp(x, v)[1] as number | number[]);
+        for (let j = 0; j < m; j++) rows[j][k] = col[j];
+      }
+      return rows;
+    },
+  }));
 }

@@ -109,9 +109,37 @@ export function scratch(e: Engine, bytes: number): number {
 let depth = 0;
 let active: Trace | undefined;
 
+/** The reverse sweep from node `top` on region r, stopping at each customVjp op to call its `bwd` with the
+ * real cotangent (its stored partials are bypassed: its output adjoints are consumed). */
+export function reverseWithHooks(r: Region, top: number, hooks: readonly CustomHook[]): void {
+  let hi = top;
+  for (let k = hooks.length - 1; k >= 0; k--) {
+    const h = hooks[k];
+    if (h.top > hi) continue;
+    r.e.reverseRange(r.ptr, hi, h.top);
+    const adj = r.adj;
+    const ct = h.outs.map((o) => (o < 0 ? 0 : adj[o]));
+    for (const o of h.outs) if (o >= 0) adj[o] = 0;
+    const g = h.bwd(ct);
+    h.inputs.forEach((x, i) => {
+      if (typeof x !== "number") adj[x.idx] += g[i];
+    });
+    hi = h.top;
+  }
+  r.e.reverseRange(r.ptr, hi, 0);
+}
+
 /** The innermost trace that is recording, if any (a transform called inside another's f records onto it). */
 export function activeTrace(): Trace | undefined {
   return active;
+}
+
+/** A customVjp op on the tape: its highest output node, output nodes (-1: constant), inputs, and `bwd`. */
+export interface CustomHook {
+  top: number;
+  outs: number[];
+  inputs: readonly Operand[];
+  bwd: (ct: number[]) => number[];
 }
 
 /** A value that ops accept: a handle or a plain number (a constant). */
@@ -129,6 +157,8 @@ export class Trace {
   readsValue = false;
   /** Whether `f` used a custom rule (its values come from JS, so a replay cannot recompute them). */
   hasCustom = false;
+  /** The customVjp ops recorded, in order: reverse sweeps call their `bwd` with the real cotangent. */
+  readonly customs: CustomHook[] = [];
   /** Once a nested transform has recorded onto this trace: node → its inline constant operand, kept at each
    * flush (compute forgets them) for the nested reverse sweeps. */
   constants: Map<number, number> | undefined = undefined;

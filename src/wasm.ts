@@ -12,6 +12,7 @@ export interface Engine {
   compute(tape: number, from: number, to: number): void;
   clearAdjoints(tape: number, n: number): void;
   reverse(tape: number, top: number): void;
+  reverseRange(tape: number, top: number, stop: number): void;
   replay(tape: number, n: number, guards: number, ng: number): number;
   replayGradient(tape: number, n: number, guards: number, ng: number, out: number, outValue: number): number;
   recordGuards(tape: number, guards: number, ng: number): void;

@@ -29,6 +29,18 @@ describe("customVjp", () => {
     expect(g).toBeAllclose([1 / (1 + Math.exp(-1)), Math.exp(-1) / (1 + Math.exp(-1))], { rtol: 1e-12 });
   });
 
+  it("can clip a gradient: reverse sweeps call bwd with the real cotangent", () => {
+    const clip = ad.customVjp((x: number): [number, null] => [x, null], (_: null, ct: number) => Math.max(-1, Math.min(1, ct)));
+    const f = (x: ad.Scalar) => ad.add(ad.mul(clip(x.mul(2)) as ad.Scalar, 10), x);
+    expect(ad.grad(f)(3)).toBe(2 * 1 + 1); // ct into clip is 10 → clipped to 1, times d(2x)/dx = 2, plus 1
+    expect(ad.vjp((v: ad.Tensor) => [clip(v.at(0)) as ad.Scalar, ad.mul(clip(v.at(0)) as ad.Scalar, 3)])([1])[1]([0.5, 1])).toEqual(new Float64Array([0.5 + 1]));
+    expect(Array.from(ad.jacrev((v: ad.Tensor) => [ad.mul(clip(v.at(0)) as ad.Scalar, 5)])([1]).data)).toEqual([1]);
+    const c = ad.compile(f, 1);
+    expect(c.grad(3)).toBe(3);
+    expect(c.valueAndGrad(4)).toEqual([84, 3]);
+    c.dispose();
+  });
+
   it("works with numbers alone (a constant), and feeds jacobian and jvp", () => {
     expect(logsumexp([0, 0])).toBeAllclose(Math.log(2), { rtol: 1e-15 });
     const J = ad.jacobian((v: ad.Tensor) => [logsumexp([v.at(0), v.at(1)])])([0, 0]);

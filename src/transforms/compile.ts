@@ -1,5 +1,5 @@
 /** @file `compile`: record f once onto a tape of its own, then replay it in Wasm at new inputs, re-checking its branch guards. */
-import { Scalar, Tensor, type Trace, Region, describe } from "../trace.js";
+import { Scalar, Tensor, type Trace, type CustomHook, Region, describe, reverseWithHooks } from "../trace.js";
 import { need } from "../wasm.js";
 import { readGradients, zeroGradients, writeLeaves, fillLike, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { withRecording, flattenCotangent, type OutputOf, type CotangentOf } from "./vjp.js";
@@ -31,6 +31,7 @@ export class Compiled<H, Y> {
   private outs: number[] = [];
   private like: unknown;
   private n = 0;
+  private hooks: readonly CustomHook[] = [];
   private guards = 0;
   private ng = 0;
   private rerecords = -1;
@@ -82,7 +83,7 @@ export class Compiled<H, Y> {
     this.outs.forEach((node, k) => {
       if (node >= 0) r.adj[node] += seeds[k];
     });
-    r.e.reverse(r.ptr, top);
+    reverseWithHooks(r, top, this.hooks);
     return readGradients(r, this.inputs) as GradOf<H>;
   }
 
@@ -100,7 +101,7 @@ export class Compiled<H, Y> {
 
   /** f's Jacobian at x, by forward mode when inputs ≤ outputs, else by reverse mode. */
   jacobian(x: InputOf<H>): Jacobian {
-    return pickJacobian(this.replayAt(x), this.n, this.inputs, this.outs);
+    return pickJacobian(this.replayAt(x), this.n, this.inputs, this.outs, this.hooks);
   }
 
   /** H·v for scalar f at x, by forward-over-reverse on the replayed tape. */
@@ -150,6 +151,7 @@ export class Compiled<H, Y> {
         this.like = like;
         this.outs = outs;
         this.n = t.n;
+        this.hooks = t.customs;
         this.setGuards(t);
         this.rerecords++;
         if (t.hasCustom) this.everyCall = true; // a custom rule's values come from JS: no replay can recompute them
@@ -218,13 +220,24 @@ export class Compiled<H, Y> {
       this.replayAt(x);
       return undefined;
     }
+    if (this.hooks.length) {
+      // A customVjp's bwd must see the real cotangent: replay, then sweep in segments around it.
+      const r = this.replayAt(x);
+      const value = r.val[this.outs[0]];
+      r.e.clearAdjoints(r.ptr, this.outs[0] + 1);
+      r.adj[this.outs[0]] = 1;
+      reverseWithHooks(r, this.outs[0], this.hooks);
+      this.valueView = Float64Array.of(value);
+      return r;
+    }
     return this.run(x, (r) => r.e.replayGradient(r.ptr, this.n, this.guards, this.ng, this.outs[0], r.e.rowScratch()));
   }
 
   /** The output value `replayGradient` saved before the sweep overwrote values with adjoints. */
   private outputValue(): number {
     const e = this.live().e;
-    if (this.valueView.length === 0) this.valueView = new Float64Array(e.memory.buffer, e.rowScratch(), 1);
+    if (this.hooks.length) return this.valueView[0];
+    if (this.valueView.length === 0 || this.valueView.buffer !== e.memory.buffer) this.valueView = new Float64Array(e.memory.buffer, e.rowScratch(), 1);
     return this.valueView[0];
   }
 }

@@ -1,5 +1,5 @@
 /** @file Forward mode and Jacobians: `jvp` (tangents through the tape), `jacfwd` (k directions a sweep), `jacrev` (a reverse sweep a row), and `jacobian`, which picks the cheaper. */
-import { type Region, scratch } from "../trace.js";
+import { type Region, type CustomHook, scratch, reverseWithHooks } from "../trace.js";
 import type { Engine } from "../wasm.js";
 import { writeLeaves, fillLike, inputNodes, type HandleTree, type InputOf } from "../tree.js";
 import { withRecording, type OutputOf } from "./vjp.js";
@@ -51,7 +51,7 @@ export function forwardJacobian(r: Region, n: number, inputs: HandleTree, outs: 
 }
 
 /** Reverse-mode Jacobian of the computed tape `r`: one reverse sweep per output (the stored partials survive them). */
-export function reverseJacobian(r: Region, inputs: HandleTree, outs: number[]): Jacobian {
+export function reverseJacobian(r: Region, inputs: HandleTree, outs: number[], hooks: readonly CustomHook[] = []): Jacobian {
   const cols = inputNodes(inputs), nc = cols.length, m = outs.length;
   const data = new Float64Array(m * nc);
   const lastInput = Math.max(0, ...cols);
@@ -60,15 +60,15 @@ export function reverseJacobian(r: Region, inputs: HandleTree, outs: number[]): 
     if (out < 0) continue;
     r.e.clearAdjoints(r.ptr, Math.max(out, lastInput) + 1);
     r.adj[out] = 1;
-    r.e.reverse(r.ptr, out);
+    reverseWithHooks(r, out, hooks);
     for (let c = 0; c < nc; c++) data[row * nc + c] = r.adj[cols[c]];
   }
   return { data, rows: m, cols: nc };
 }
 
 /** The lesson's rule: forward mode costs a sweep per input, reverse mode a sweep per output; take the fewer. */
-export function pickJacobian(r: Region, n: number, inputs: HandleTree, outs: number[]): Jacobian {
-  return inputNodes(inputs).length <= outs.length ? forwardJacobian(r, n, inputs, outs) : reverseJacobian(r, inputs, outs);
+export function pickJacobian(r: Region, n: number, inputs: HandleTree, outs: number[], hooks: readonly CustomHook[] = []): Jacobian {
+  return inputNodes(inputs).length <= outs.length ? forwardJacobian(r, n, inputs, outs) : reverseJacobian(r, inputs, outs, hooks);
 }
 
 /** Returns a function giving f's Jacobian by forward mode (one sweep per 8 inputs). */
@@ -78,10 +78,10 @@ export function jacfwd<H>(f: (x: H) => unknown): (x: InputOf<H>) => Jacobian {
 
 /** Returns a function giving f's Jacobian by reverse mode (one sweep per output). */
 export function jacrev<H>(f: (x: H) => unknown): (x: InputOf<H>) => Jacobian {
-  return (x) => withRecording(f, x, ({ t, inputs, outs }) => reverseJacobian(t.region, inputs, outs));
+  return (x) => withRecording(f, x, ({ t, inputs, outs }) => reverseJacobian(t.region, inputs, outs, t.customs));
 }
 
 /** Returns a function giving f's Jacobian, forward mode when inputs n ≤ outputs m, reverse mode otherwise. */
 export function jacobian<H>(f: (x: H) => unknown): (x: InputOf<H>) => Jacobian {
-  return (x) => withRecording(f, x, ({ t, inputs, outs }) => pickJacobian(t.region, t.n, inputs, outs));
+  return (x) => withRecording(f, x, ({ t, inputs, outs }) => pickJacobian(t.region, t.n, inputs, outs, t.customs));
 }

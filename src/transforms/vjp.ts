@@ -1,5 +1,5 @@
 /** @file Reverse mode's core: `vjp` records f once and returns its value with a pullback that re-sweeps the kept tape; `grad` is built on it. */
-import { Scalar, Tensor, Trace, type Region, describe, activeTrace } from "../trace.js";
+import { Scalar, Tensor, Trace, type Region, type CustomHook, describe, activeTrace, reverseWithHooks } from "../trace.js";
 import { nestedLinearize } from "./nested.js";
 import { recordInputs, readGradients, zeroGradients, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { InputError, OutputError, StaleHandleError, AdError } from "../errors.js";
@@ -64,7 +64,7 @@ export function flattenCotangent(ct: unknown, like: unknown, path: string, seeds
 }
 
 /** The pullback of a kept tape: seeds the outputs with ct, sweeps once, reads the input adjoints. */
-function pullbackOf(region: Region, epoch: number, inputs: HandleTree, outs: number[], value: unknown): (ct: unknown) => unknown {
+function pullbackOf(region: Region, epoch: number, inputs: HandleTree, outs: number[], value: unknown, hooks: readonly CustomHook[]): (ct: unknown) => unknown {
   const top = Math.max(-1, ...outs);
   return (ct) => {
     if (region.epoch !== epoch || region.trace) {
@@ -78,7 +78,7 @@ function pullbackOf(region: Region, epoch: number, inputs: HandleTree, outs: num
     outs.forEach((node, k) => {
       if (node >= 0) adj[node] += seeds[k];
     });
-    region.e.reverse(region.ptr, top);
+    reverseWithHooks(region, top, hooks);
     return readGradients(region, inputs);
   };
 }
@@ -126,7 +126,7 @@ export function linearize(f: (h: never) => unknown, x: unknown, hasAux = false):
   return withRecording(
     f,
     x,
-    ({ t, inputs, y, aux, like, outs }) => ({ y, aux, value: like, pullback: pullbackOf(t.region, t.region.epoch, inputs, outs, like), nested: false }),
+    ({ t, inputs, y, aux, like, outs }) => ({ y, aux, value: like, pullback: pullbackOf(t.region, t.region.epoch, inputs, outs, like, t.customs), nested: false }),
     hasAux,
   );
 }
