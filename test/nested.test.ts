@@ -65,6 +65,20 @@ describe("nesting", () => {
     }
   });
 
+  it.each(withRule)("%s: the third derivative in x (nested grad³) equals Richardson differences of grad²", (name) => {
+    const [dx, dy] = domain[name] ?? [[-2, 2], [-2, 2]];
+    const r = rng(1900 + table[name].code);
+    const op = opFn(name);
+    for (let k = 0; k < 2; k++) {
+      const [x0, y0] = [uniform(r, ...dx), uniform(r, ...dy)];
+      const f = (x: ad.Scalar) => op(x, y0);
+      const g = (h: (x: ad.Scalar) => ad.Operand) => (x: ad.Scalar) => ad.grad(h as (x: ad.Scalar) => ad.Scalar)(x) as unknown as ad.Scalar;
+      const d2 = (x: number) => ad.grad(g(f))(x) as number;
+      const d3 = ad.grad(g(g(f)))(x0) as number;
+      expect(d3).toBeAllclose(richardson(d2, x0).value, { rtol: 1e-7, atol: 1e-8 });
+    }
+  });
+
   it("valueAndGrad and vjp nest too, with constants inside the inner function", () => {
     const inner = (x: ad.Scalar) => ad.mul(4, ad.mul(x, ad.sub(1, x))); // 4x(1−x)
     const outer = (x: ad.Scalar) => {
