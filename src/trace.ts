@@ -15,14 +15,8 @@ function nodeBytes(e: Engine): number {
   return (e.NODE_BYTES as WebAssembly.Global).value as number;
 }
 
-/** One tape in linear memory with views of its arrays: reused by every call at one nesting level, or owned by a compiled function. */
-export class Region {
-  cap = 0;
-  maxNodes = 0;
-  /** Counts the traces recorded here: a pullback holding an older epoch finds its tape overwritten. */
-  epoch = 0;
-  /** The trace recording on this region now, if any (one per nesting level at a time). */
-  trace: Trace | undefined;
+/** Typed-array views of a tape's arrays (renewed whenever the tape is resized or linear memory grows). */
+class TapeViews {
   op!: Uint8Array;
   a!: Int32Array;
   b!: Int32Array;
@@ -30,6 +24,16 @@ export class Region {
   da!: Float64Array;
   db!: Float64Array;
   adj!: Float64Array;
+}
+
+/** One tape in linear memory with views of its arrays: reused by every call at one nesting level, or owned by a compiled function. */
+export class Region extends TapeViews {
+  cap = 0;
+  maxNodes = 0;
+  /** Counts the traces recorded here: a pullback holding an older epoch finds its tape overwritten. */
+  epoch = 0;
+  /** The trace recording on this region now, if any (one per nesting level at a time). */
+  trace: Trace | undefined;
   /** A compiled tape's presets (inputs are written here before a replay); empty otherwise. */
   pre!: Float64Array;
   private readonly renew = () => this.views();
@@ -39,6 +43,7 @@ export class Region {
     readonly ptr: number,
     readonly compiled = false,
   ) {
+    super();
     this.views();
     watchViews(this.renew);
   }
@@ -145,8 +150,9 @@ export interface CustomHook {
 /** A value that ops accept: a handle or a plain number (a constant). */
 export type Operand = Scalar | number;
 
-/** One transform call's recording: node count, the "computed up to" mark, and views of the tape's arrays. */
-export class Trace {
+/** One transform call's recording: node count, the "computed up to" mark, and views of the tape's arrays
+ * (copied from its region: the record path reads them straight off the trace). */
+export class Trace extends TapeViews {
   n = 1; // node 0 is the constant 0 and the adjoint sink
   cap = 0;
   computed = 0;
@@ -162,19 +168,13 @@ export class Trace {
   /** Once a nested transform has recorded onto this trace: node → its inline constant operand, kept at each
    * flush (compute forgets them) for the nested reverse sweeps. */
   constants: Map<number, number> | undefined = undefined;
-  op!: Uint8Array;
-  a!: Int32Array;
-  b!: Int32Array;
-  val!: Float64Array;
-  da!: Float64Array;
-  db!: Float64Array;
-  adj!: Float64Array;
   readonly e: Engine;
 
   private constructor(
     readonly region: Region,
     readonly parent: Trace | undefined,
   ) {
+    super();
     this.e = region.e;
     region.trace = this;
     region.epoch++;
