@@ -6,7 +6,7 @@
  * the node's own preset slot (a leaf's value; read only by leaves). Every sweep calls this one function; none names an op. The op codes
  * must match `src/ops.ts` (checked when the module loads).
  */
-import { erf, lgamma, digamma, trigamma } from "./special";
+import { erf, lgamma, digamma, trigamma, tetragamma, pentagamma } from "./special";
 
 /** Op codes; scalar ops are below 128, tensor ops (later) from 128 on. */
 export enum Op {
@@ -15,8 +15,8 @@ export enum Op {
   Tanh = 16, Asin = 17, Acos = 18, Atan = 19, Atan2 = 20, Abs = 21, Min = 22, Max = 23,
   Erf = 24, Lgamma = 25, StopGradient = 26,
   Less = 27, LessEqual = 28, Greater = 29, GreaterEqual = 30, Equal = 31,
-  WhereTrue = 32, WhereFalse = 33, Custom = 34,
-  Count = 35,
+  WhereTrue = 32, WhereFalse = 33, Custom = 34, Digamma = 35, Trigamma = 36,
+  Count = 37,
 }
 
 const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
@@ -66,6 +66,8 @@ const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
     case Op.Max: { v = Math.max(x, y); dx = b2f(x >= y); dy = 1 - dx; break; } // a tie sends d to x
     case Op.Erf: { v = erf(x); dx = TWO_OVER_SQRT_PI * Math.exp(-x * x); dxx = -2 * x * dx; break; } // d erf x = 2/√π e^(-x²) dx
     case Op.Lgamma: { v = lgamma(x); dx = digamma(x); if (second) dxx = trigamma(x); break; } // d log|Γ(x)| = ψ(x) dx
+    case Op.Digamma: { v = digamma(x); dx = trigamma(x); if (second) dxx = tetragamma(x); break; } // d ψ(x) = ψ'(x) dx
+    case Op.Trigamma: { v = trigamma(x); dx = tetragamma(x); if (second) dxx = pentagamma(x); break; } // d ψ'(x) = ψ''(x) dx
     case Op.StopGradient: { v = x; break; } // d = 0
     case Op.Less: { v = b2f(x < y); break; } // masks: 0/1, d = 0
     case Op.LessEqual: { v = b2f(x <= y); break; }

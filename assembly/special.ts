@@ -306,3 +306,35 @@ export function trigamma(x: f64): f64 {
   let q = PI / sinPiReduced(r);
   return q * q - trigammaPositive(1.0 - x);
 }
+
+/** ψ''(x) for x ≥ 20 by its asymptotic series: -1/x² - 1/x³ - Σ (2k+1) B₂ₖ / x^(2k+2). */
+function tetragammaLarge(x: f64): f64 {
+  const z = 1.0 / (x * x);
+  const s = z * (0.5 - z * (1.0 / 6 - z * (1.0 / 6 - z * (3.0 / 10 - z * (5.0 / 6 - z * (691.0 / 210 - z * (35.0 / 2)))))));
+  return -(1.0 + 1.0 / x + s) * z;
+}
+
+/** ψ'''(x) for x ≥ 20 by its asymptotic series: 2/x³ + 3/x⁴ + Σ (2k+1)(2k+2) B₂ₖ / x^(2k+3). */
+function pentagammaLarge(x: f64): f64 {
+  const z = 1.0 / (x * x);
+  const s = z * (2.0 - z * (1.0 - z * (4.0 / 3 - z * (3.0 - z * (10.0 - z * (691.0 / 15 - z * 280.0))))));
+  return (2.0 + 3.0 / x + s) * z / x;
+}
+
+/** The tetragamma function ψ''(x) for x > -1000 not a pole (NaN at the poles and below -1000). */
+export function tetragamma(x: f64): f64 {
+  // NOTE: upward recurrence ψ''(x) = ψ''(x + 1) - 2/x³ also serves x < 0; below -1000 it would take too long.
+  if (x != x || x <= -1000 || (x <= 0 && x == Math.floor(x))) return NaN;
+  let acc = 0.0;
+  while (x < 20) { acc -= 2.0 / (x * x * x); x += 1.0; }
+  return tetragammaLarge(x) + acc;
+}
+
+/** The pentagamma function ψ'''(x) for x > -1000 not a pole (NaN at the poles and below -1000). */
+export function pentagamma(x: f64): f64 {
+  // NOTE: upward recurrence ψ'''(x) = ψ'''(x + 1) + 6/x⁴.
+  if (x != x || x <= -1000 || (x <= 0 && x == Math.floor(x))) return NaN;
+  let acc = 0.0;
+  while (x < 20) { const x2 = x * x; acc += 6.0 / (x2 * x2); x += 1.0; }
+  return pentagammaLarge(x) + acc;
+}

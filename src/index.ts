@@ -14,7 +14,7 @@ export type { Tree, InputOf, GradOf } from "./tree.js";
 export * from "./errors.js";
 export {
   add, sub, mul, div, neg, pow, exp, log, log1p, expm1, sqrt, sin, cos, tan, tanh, asin, acos, atan, atan2,
-  abs, min, max, erf, lgamma, stopGradient, square, sigmoid, softplus, relu, hypot,
+  abs, min, max, erf, lgamma, digamma, trigamma, stopGradient, square, sigmoid, softplus, relu, hypot,
   lt, le, gt, ge, eq, less, lessEqual, greater, greaterEqual, equal, where,
 } from "./ops.js";
 /** Every op under one namespace (`ad.ops.sin`), alongside the named exports. */

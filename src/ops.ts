@@ -14,7 +14,7 @@ export const Op = {
   Tanh: 16, Asin: 17, Acos: 18, Atan: 19, Atan2: 20, Abs: 21, Min: 22, Max: 23,
   Erf: 24, Lgamma: 25, StopGradient: 26,
   Less: 27, LessEqual: 28, Greater: 29, GreaterEqual: 30, Equal: 31,
-  WhereTrue: 32, WhereFalse: 33, Custom: 34,
+  WhereTrue: 32, WhereFalse: 33, Custom: 34, Digamma: 35, Trigamma: 36,
 } as const;
 type OpName = keyof typeof Op;
 type Primitive = Uncapitalize<Exclude<OpName, "Const" | "Input">>;
@@ -81,7 +81,9 @@ export const table = {
   min: { code: Op.Min, arity: 2, branches: true, d: (x, y) => [lessEqual(x, y), sub(1, lessEqual(x, y))] }, // a tie sends d to x
   max: { code: Op.Max, arity: 2, branches: true, d: (x, y) => [greaterEqual(x, y), sub(1, greaterEqual(x, y))] },
   erf: { code: Op.Erf, arity: 1, curv: [1, 0, 0], d: (x) => [mul(TWO_OVER_SQRT_PI, exp(neg(mul(x, x)))), 0] }, // d erf x = 2/√π e^(-x²) dx
-  lgamma: { code: Op.Lgamma, arity: 1, curv: [1, 0, 0], d: null }, // d log|Γ(x)| = ψ(x) dx: no digamma op yet, so no higher order
+  lgamma: { code: Op.Lgamma, arity: 1, curv: [1, 0, 0], d: (x) => [digamma(x), 0] }, // d log|Γ(x)| = ψ(x) dx
+  digamma: { code: Op.Digamma, arity: 1, curv: [1, 0, 0], d: (x) => [trigamma(x), 0] }, // d ψ(x) = ψ'(x) dx
+  trigamma: { code: Op.Trigamma, arity: 1, curv: [1, 0, 0], d: null }, // d ψ'(x) = ψ''(x) dx: no tetragamma op, so no deeper nesting
   stopGradient: { code: Op.StopGradient, arity: 1, d: ZERO },
   less: { code: Op.Less, arity: 2, d: ZERO },
   lessEqual: { code: Op.LessEqual, arity: 2, d: ZERO },
@@ -218,6 +220,8 @@ export const neg = unary(Op.Neg), exp = unary(Op.Exp), log = unary(Op.Log), log1
 export const expm1 = unary(Op.Expm1), sqrt = unary(Op.Sqrt), sin = unary(Op.Sin), cos = unary(Op.Cos);
 export const tan = unary(Op.Tan), tanh = unary(Op.Tanh), asin = unary(Op.Asin), acos = unary(Op.Acos);
 export const atan = unary(Op.Atan), abs = unary(Op.Abs), erf = unary(Op.Erf), lgamma = unary(Op.Lgamma);
+/** ψ(x) = d/dx log|Γ(x)|, and its derivative ψ'(x) (the partials of lgamma, as ops of their own). */
+export const digamma = unary(Op.Digamma), trigamma = unary(Op.Trigamma);
 /** The value of x with zero derivative. */
 export const stopGradient = unary(Op.StopGradient);
 /** Masks: 0/1 handles with no derivative, for `where`. */
@@ -250,7 +254,7 @@ export const relu = ((x: Operand) => max(0, x)) as Unary;
 /** √(x² + y²). */
 export const hypot = ((x: Operand, y: Operand) => sqrt(add(mul(x, x), mul(y, y)))) as Binary;
 
-const unaries = { neg, exp, log, log1p, expm1, sqrt, sin, cos, tan, tanh, asin, acos, atan, abs, erf, lgamma, stopGradient, square, sigmoid, softplus, relu };
+const unaries = { neg, exp, log, log1p, expm1, sqrt, sin, cos, tan, tanh, asin, acos, atan, abs, erf, lgamma, digamma, trigamma, stopGradient, square, sigmoid, softplus, relu };
 const binaries = { add, sub, mul, div, pow, atan2, min, max, hypot, less, lessEqual, greater, greaterEqual, equal };
 const comparisons = { lt, le, gt, ge, eq };
 

@@ -46,6 +46,8 @@ export const domain: Partial<Record<Name, [[number, number], [number, number]]>>
   log: [[0.2, 3], [0, 1]],
   sqrt: [[0.2, 3], [0, 1]],
   lgamma: [[0.2, 3], [0, 1]],
+  digamma: [[0.3, 4], [0, 1]],
+  trigamma: [[0.3, 4], [0, 1]],
   log1p: [[-0.5, 3], [0, 1]],
   asin: [[-0.9, 0.9], [0, 1]],
   acos: [[-0.9, 0.9], [0, 1]],

@@ -65,7 +65,8 @@ describe("nesting", () => {
     }
   });
 
-  it.each(withRule)("%s: the third derivative in x (nested grad³) equals Richardson differences of grad²", (name) => {
+  // digamma and trigamma exist to give lgamma its third derivative; theirs would need deeper polygamma ops.
+  it.each(withRule.filter((name) => name !== "digamma"))("%s: the third derivative in x (nested grad³) equals Richardson differences of grad²", (name) => {
     const [dx, dy] = domain[name] ?? [[-2, 2], [-2, 2]];
     const r = rng(1900 + table[name].code);
     const op = opFn(name);
@@ -102,7 +103,7 @@ describe("nesting", () => {
   });
 
   it("an op without a higher-order rule is a clear error", () => {
-    expect(() => ad.grad((x: ad.Scalar) => ad.grad((z: ad.Scalar) => ad.lgamma(z))(x) as unknown as ad.Scalar)(2.5)).toThrow(/higher-order rule/);
+    expect(() => ad.grad((x: ad.Scalar) => ad.grad((z: ad.Scalar) => ad.trigamma(z))(x) as unknown as ad.Scalar)(2.5)).toThrow(/higher-order rule/);
     expect(ad.grad((x: ad.Scalar) => x.square())(3)).toBe(6);
   });
 });

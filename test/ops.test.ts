@@ -97,6 +97,8 @@ const rows: { [K in Name]: Row } = {
     diff: [true, false],
   },
   lgamma: { at: (r) => (r() < 0.7 ? [uniform(r, 0.1, 10), 0] : [-uniform(r, 0.1, 0.9) - Math.floor(uniform(r, 0, 4)), 0]), diff: [true, false] },
+  digamma: { at: (r) => (r() < 0.7 ? [uniform(r, 0.2, 30), 0] : [-uniform(r, 0.2, 0.8) - Math.floor(uniform(r, 0, 4)), 0]), diff: [true, false] },
+  trigamma: { at: (r) => (r() < 0.7 ? [uniform(r, 0.2, 30), 0] : [-uniform(r, 0.2, 0.8) - Math.floor(uniform(r, 0, 4)), 0]), diff: [true, false] },
   stopGradient: { at: u(-3, 3), value: (x) => x, d: () => [0, 0], d2: ZERO2, diff: [false, false] },
   less: { at: apart, value: (x, y) => +(x < y), d: () => [0, 0], d2: ZERO2, diff: [true, true] },
   lessEqual: { at: apart, value: (x, y) => +(x <= y), d: () => [0, 0], d2: ZERO2, diff: [true, true] },
@@ -194,4 +196,28 @@ describe("special functions against mpmath reference values", () => {
   it("lgamma", () => check(table.lgamma.code, 0, lgammaRef, 1e-15));
   it("lgamma's first partial is digamma", () => check(table.lgamma.code, 1, digammaRef, 1e-14));
   it("lgamma's second partial is trigamma", () => check(table.lgamma.code, 3, trigammaRef, 1e-14));
+  it("the digamma op is digamma, and its first partial trigamma", () => {
+    check(table.digamma.code, 0, digammaRef, 1e-14);
+    check(table.digamma.code, 1, trigammaRef, 1e-14);
+  });
+  it("the trigamma op is trigamma", () => check(table.trigamma.code, 0, trigammaRef, 1e-14));
+  it("the trigamma op's partials are tetragamma and pentagamma (mpmath polygamma(2|3, x), 30 digits)", () => {
+    const ref: Array<[number, number, number]> = [
+  [2.5, -0.2362040516417274, 0.22390584881725205],
+      [0.3, -75.272536588726039, 743.14176465504978],
+      [7, -0.023530472985855237, 0.0071981985631254454],
+      [-0.5, -0.82879664423432, 193.40909103400244],
+      [-2.3, 68.713792529270302, 768.93506466614224],
+      [25, -0.0016652793184224682, 0.0001358846365082737],
+      [1, -2.4041138063191886, 6.4939394022668291],
+      [0.05, -16002.108158021943, 960005.38832231298],
+      [19.9, -0.0026552682774901063, 0.00027355760534575216],
+      [20.1, -0.0026013906050221926, 0.00026527568555815583],
+      [123.4, -6.6204734192310936e-5, 1.077357827078302e-6],
+    ];
+    for (const [x, psi2, psi3] of ref) {
+      const r = evalRow(table.trigamma.code, x);
+      expect([r[1], r[3]]).toBeAllclose([psi2, psi3], { rtol: 1e-14 });
+    }
+  });
 });

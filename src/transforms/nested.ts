@@ -73,7 +73,7 @@ function sweep(t: Trace, start: number, seeds: Map<number, Operand>): Map<number
     const g = adj.get(i);
     const row = rowOf[t.op[i]];
     if (g === undefined || g === 0 || !row) continue;
-    if (!row.d) throw new AdError("NESTING", "an op without a higher-order rule (lgamma) inside a nested transform");
+    if (!row.d) throw new AdError("NESTING", "an op without a higher-order rule (trigamma) inside a nested transform");
     const ia = t.a[i], ib = t.b[i];
     const [pa, pb] = row.d(operand(t, i, ia, ib), operand(t, i, ib, ia), new Scalar(t, i), [t.da[i], t.db[i]]);
     for (const [k, p] of [[ia, pa], [ib, pb]] as const) {
