@@ -203,7 +203,7 @@ describe("special functions against mpmath reference values", () => {
   it("the trigamma op is trigamma", () => check(table.trigamma.code, 0, trigammaRef, 1e-14));
   it("the trigamma op's partials are tetragamma and pentagamma (mpmath polygamma(2|3, x), 30 digits)", () => {
     const ref: Array<[number, number, number]> = [
-  [2.5, -0.2362040516417274, 0.22390584881725205],
+      [2.5, -0.2362040516417274, 0.22390584881725205],
       [0.3, -75.272536588726039, 743.14176465504978],
       [7, -0.023530472985855237, 0.0071981985631254454],
       [-0.5, -0.82879664423432, 193.40909103400244],
