@@ -132,16 +132,22 @@ export interface Binary {
 
 let scratch: Float64Array | undefined;
 
-/** Evaluates a row of the engine's op table at numbers: [value, dx, dy, dxx, dxy, dyy] (a fresh array). */
-export function evalRow(code: number, x: number, y = 0): Float64Array {
+/** Runs one row of the engine's op table at numbers; the view holds [value, dx, dy, dxx, dxy, dyy] until the next call. */
+function runRow(code: number, x: number, y: number): Float64Array {
   const e = need();
   e.evalRow(code, x, y);
   if (!scratch || scratch.length === 0) scratch = new Float64Array(e.memory.buffer, e.rowScratch(), 6);
-  return scratch.slice();
+  return scratch;
 }
 
+/** Evaluates a row of the engine's op table at numbers: [value, dx, dy, dxx, dxy, dyy] (a fresh array). */
+export function evalRow(code: number, x: number, y = 0): Float64Array {
+  return runRow(code, x, y).slice();
+}
+
+/** An op on numbers alone: its value, computed by the engine (no allocation). */
 function constant(code: number, x: number, y: number): number {
-  return evalRow(code, x, y)[0];
+  return runRow(code, x, y)[0];
 }
 
 /** The trace a handle operand records onto; anything that is not a Scalar or a number is an error.

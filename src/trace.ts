@@ -41,7 +41,6 @@ export class Region extends TapeViews {
   constructor(
     readonly e: Engine,
     readonly ptr: number,
-    readonly compiled = false,
   ) {
     super();
     this.views();
@@ -54,7 +53,12 @@ export class Region extends TapeViews {
     const ptr = e.tapeNew(cap, compiled ? 1 : 0);
     if (!ptr) throw new OutOfMemoryError(cap * nodeBytes(e), memoryLimit);
     checkGrown();
-    return new Region(e, ptr, compiled);
+    return new Region(e, ptr);
+  }
+
+  /** Whether the tape keeps its presets for replay (a compiled or second-order tape). */
+  get compiled(): boolean {
+    return this.pre.length > 0;
   }
 
   /** Re-creates the views (after the tape was resized or linear memory grew) and hands them to the trace. */
@@ -89,6 +93,8 @@ export class Region extends TapeViews {
 }
 const regions: Region[] = [];
 const keptRegions: Region[] = [];
+let depth = 0;
+let active: Trace | undefined;
 
 /** The tape for a second-order recording at the next nesting level: like a compiled tape, it keeps its
  * presets (constants and inputs), which the forward-over-reverse sweep and a replay need. */
@@ -111,8 +117,6 @@ export function scratch(e: Engine, bytes: number): number {
   }
   return scratchPtr;
 }
-let depth = 0;
-let active: Trace | undefined;
 
 /** The reverse sweep from node `top` on region r, stopping at each customVjp op to call its `bwd` with the
  * real cotangent (its stored partials are bypassed: its output adjoints are consumed). */
@@ -122,12 +126,12 @@ export function reverseWithHooks(r: Region, top: number, hooks: readonly CustomH
     const h = hooks[k];
     if (h.top > hi) continue;
     r.e.reverseRange(r.ptr, hi, h.top);
-    const adj = r.adj;
-    const ct = h.outs.map((o) => (o < 0 ? 0 : adj[o]));
-    for (const o of h.outs) if (o >= 0) adj[o] = 0;
+    const ct = h.outs.map((o) => (o < 0 ? 0 : r.adj[o]));
+    for (const o of h.outs) if (o >= 0) r.adj[o] = 0;
     const g = h.bwd(ct);
+    // NOTE: r.adj is read again after bwd: user code may have grown linear memory (new views).
     h.inputs.forEach((x, i) => {
-      if (typeof x !== "number") adj[x.idx] += g[i];
+      if (typeof x !== "number") r.adj[x.idx] += g[i];
     });
     hi = h.top;
   }

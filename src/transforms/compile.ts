@@ -2,7 +2,7 @@
 import { Scalar, Tensor, type Trace, type CustomHook, Region, describe, reverseWithHooks } from "../trace.js";
 import { need } from "../wasm.js";
 import { readGradients, zeroGradients, writeLeaves, fillLike, type HandleTree, type InputOf, type GradOf } from "../tree.js";
-import { withRecording, flattenCotangent, type OutputOf, type CotangentOf } from "./vjp.js";
+import { withRecording, flattenCotangent, pullSeeds, type OutputOf, type CotangentOf } from "./vjp.js";
 import { tangents, pickJacobian, type Jacobian } from "./forward.js";
 import { sweepHvp, hvpTangents, hessianOf } from "./hessian.js";
 import { AdError, BranchChanged, InputError, OutputError } from "../errors.js";
@@ -76,15 +76,7 @@ export class Compiled<H, Y> {
   vjp(x: InputOf<H>, ct: CotangentOf<Y>): GradOf<H> {
     const seeds: number[] = [];
     flattenCotangent(ct, this.like, "ct", seeds);
-    const r = this.replayAt(x);
-    const top = Math.max(-1, ...this.outs);
-    if (top < 0) return zeroGradients(this.inputs) as GradOf<H>;
-    r.e.clearAdjoints(r.ptr, top + 1);
-    this.outs.forEach((node, k) => {
-      if (node >= 0) r.adj[node] += seeds[k];
-    });
-    reverseWithHooks(r, top, this.hooks);
-    return readGradients(r, this.inputs) as GradOf<H>;
+    return pullSeeds(this.replayAt(x), this.inputs, this.outs, seeds, this.hooks) as GradOf<H>;
   }
 
   /** [f(x), ∂f/∂x·v], by one forward replay that carries the tangent. */

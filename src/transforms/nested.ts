@@ -28,14 +28,10 @@ function innerInputs(t: Trace, x: unknown, path: string): Inner {
   const vector = x instanceof Float64Array || x instanceof Tensor || (Array.isArray(x) && x.every((v) => typeof v === "number" || v instanceof Scalar));
   if (vector) {
     const items = x instanceof Tensor ? [...x] : Array.from(x as ArrayLike<number | Scalar>);
-    const nodes = items.map((v, i) => leaf(v, `${path}[${i}]`));
-    // A Tensor needs contiguous nodes: re-number them when the identity nodes were not.
-    const base = nodes[0] ?? t.n;
-    const contiguous = nodes.every((node, i) => node === base + i);
-    if (contiguous) return new Tensor(t, base, nodes.length);
-    const start = t.n;
-    for (const node of nodes) add(new Scalar(t, node), 0);
-    return new Tensor(t, start, nodes.length);
+    // Each leaf appends exactly one node, so the inner inputs are contiguous, as a Tensor needs.
+    const base = t.n;
+    items.forEach((v, i) => leaf(v, `${path}[${i}]`));
+    return new Tensor(t, base, items.length);
   }
   if (Array.isArray(x)) return x.map((c, i) => innerInputs(t, c, `${path}[${i}]`));
   if (typeof x === "object" && x !== null) {
@@ -49,12 +45,14 @@ function innerInputs(t: Trace, x: unknown, path: string): Inner {
 /** The output nodes of f's result (handles of t, or numbers as constants -1), in tree order. */
 function outputNodes(t: Trace, y: unknown, path: string, outs: number[]): void {
   if (typeof y === "number") outs.push(-1);
-  else if (y instanceof Scalar) outs.push(y.trace === t ? y.idx : -2);
+  else if (y instanceof Scalar) {
+    if (y.trace !== t) throw new AdError("NESTING", `${path}: f returned a handle of another trace`);
+    outs.push(y.idx);
+  }
   else if (y instanceof Tensor) for (let i = 0; i < y.length; i++) outs.push(y.base + i);
   else if (Array.isArray(y)) y.forEach((c, i) => outputNodes(t, c, `${path}[${i}]`, outs));
   else if (typeof y === "object" && y !== null) for (const k of Object.keys(y)) outputNodes(t, (y as Record<string, unknown>)[k], `${path}.${k}`, outs);
   else throw new OutputError(`${path}: f returned ${describe(y)}`);
-  if (outs[outs.length - 1] === -2) throw new AdError("NESTING", `${path}: f returned a handle of another trace`);
 }
 
 /** The operand at index `k` of node i as the rules see it: a handle, the node's constant, or 0 for none. */

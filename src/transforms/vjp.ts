@@ -63,23 +63,28 @@ export function flattenCotangent(ct: unknown, like: unknown, path: string, seeds
   }
 }
 
+/** Seeds the output nodes `outs` of computed tape r with `seeds`, sweeps once (custom rules' `bwd` included),
+ * and reads the input adjoints back as a gradient tree. */
+export function pullSeeds(r: Region, inputs: HandleTree, outs: number[], seeds: number[], hooks: readonly CustomHook[]): unknown {
+  const top = Math.max(-1, ...outs);
+  if (top < 0) return zeroGradients(inputs);
+  r.e.clearAdjoints(r.ptr, top + 1);
+  outs.forEach((node, k) => {
+    if (node >= 0) r.adj[node] += seeds[k];
+  });
+  reverseWithHooks(r, top, hooks);
+  return readGradients(r, inputs);
+}
+
 /** The pullback of a kept tape: seeds the outputs with ct, sweeps once, reads the input adjoints. */
 function pullbackOf(region: Region, epoch: number, inputs: HandleTree, outs: number[], value: unknown, hooks: readonly CustomHook[]): (ct: unknown) => unknown {
-  const top = Math.max(-1, ...outs);
   return (ct) => {
     if (region.epoch !== epoch || region.trace) {
       throw new StaleHandleError("a pullback, used after the next transform call at its nesting level,");
     }
     const seeds: number[] = [];
     flattenCotangent(ct, value, "ct", seeds);
-    if (top < 0) return zeroGradients(inputs);
-    region.e.clearAdjoints(region.ptr, top + 1);
-    const adj = region.adj;
-    outs.forEach((node, k) => {
-      if (node >= 0) adj[node] += seeds[k];
-    });
-    reverseWithHooks(region, top, hooks);
-    return readGradients(region, inputs);
+    return pullSeeds(region, inputs, outs, seeds, hooks);
   };
 }
 
