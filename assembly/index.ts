@@ -3,6 +3,9 @@ import { evalOp } from "./ops";
 import { bytesInUse, bytesHighWater, reserve, release } from "./tape";
 
 export { Op } from "./ops";
+export { TOp } from "./kernels";
+export { arenaReserve } from "./arena";
+export { gemmScratchBytes } from "./gemm";
 export { NODE_BYTES, HEADER_BYTES, TENSOR_OP_BASE } from "./layout";
 export { tapeNew, tapeResize, tapeFree, setLimit } from "./tape";
 export { compute, clearAdjoints, reverse, reverseRange, replay, replayGradient, recordGuards } from "./sweep";

@@ -23,8 +23,14 @@
  *     │  db  : f64[cap]               │
  *     │  pre : f64[cap] (compiled     │   presets kept for replay: a leaf's value (inputs are written
  *     │        tapes only; else 0)    │     here), or a node's constant operand
+ *     │  tensor arenas (tapes holding │   V: tensor values, f64 (a tensor node's elements at its offset)
+ *     │  tensor nodes only):          │   G: tensor adjoints, f64, at the same offsets as V
+ *     │   V, G : f64[tcap]            │   R: residuals a kernel keeps for its backward (elementwise
+ *     │   R    : f64[rcap]            │      partials, argmax positions), f64
+ *     │   meta : i32[mcap]            │   meta: each kernel node's operands, shape and options
+ *     │   scratch (kernel temporaries)│   (written by JS when the node is recorded; see tensor.ts)
  *     │  … later tapes, compiled      │
- *     │    tapes, tensor arena        │
+ *     │    tapes                      │
  *     └──────────────────────────────┘ memory.size() × 64 KiB (never past the limit)
  *
  * A node record is struct-of-arrays: node i is op[i], a[i], b[i], val[i], da[i], db[i].
@@ -39,14 +45,22 @@
  * A compiled tape also keeps `pre`: compute copies every preset slot there the first time, and a
  * replay reads leaves and constant operands from it (values are recomputed, and adjoints overwrite
  * them); its constant operands keep their own index, with a zero partial, instead of node 0.
- * The node kind is the op code's top bit (op ≥ TENSOR_OP_BASE is a tensor node, whose `val` slot holds
- * an arena offset and a shape id), so scalar records spend no byte on it.
+ * The node kind is the op code's top bit: op ≥ TENSOR_OP_BASE is a kernel node (a tensor op). Its record
+ * holds a = its meta offset and b = -1 (so the sweeps, which load `b` anyway, tell the kinds apart without
+ * loading `op`); its elements live in the arenas; a kernel whose result is a scalar (`item`) leaves it in
+ * `val` like any scalar node. Scalar ops never take a kernel node that holds a tensor as an operand.
+ *
+ * Header, after the scalar fields (u32 each):
+ *   ┌─────┬─────┬──────┬─────┬──────┬──────┬──────┬───────┬─────┬────────┐
+ *   │  V  │  G  │ tcap │  R  │ rcap │ meta │ mcap │ tused │ scr │ scrcap │
+ *   └─────┴─────┴──────┴─────┴──────┴──────┴──────┴───────┴─────┴────────┘
+ * `tused` (f64 elements of V in use, written by JS) bounds the adjoints `clearAdjoints` zeroes.
  */
 
 /** Bytes one scalar node occupies across the six arrays (1 + 4 + 4 + 8 × 3 = 33). */
 export const NODE_BYTES: i32 = 33;
 /** Bytes of a tape header. */
-export const HEADER_BYTES: i32 = 36;
+export const HEADER_BYTES: i32 = 76;
 /** Extra bytes per node of a compiled tape (its `pre` array). */
 export const PRESET_BYTES: i32 = 8;
 /** First op code of tensor nodes (the node kind is `op >= TENSOR_OP_BASE`). */
@@ -62,6 +76,16 @@ export const H_DA: i32 = 20;
 export const H_DB: i32 = 24;
 export const H_ADJ: i32 = 28;
 export const H_PRE: i32 = 32;
+export const H_TV: i32 = 36;
+export const H_TG: i32 = 40;
+export const H_TCAP: i32 = 44;
+export const H_TR: i32 = 48;
+export const H_RCAP: i32 = 52;
+export const H_META: i32 = 56;
+export const H_MCAP: i32 = 60;
+export const H_TUSED: i32 = 64;
+export const H_SCR: i32 = 68;
+export const H_SCRCAP: i32 = 72;
 
 /** Reads a header field of tape `t`. */
 // @ts-ignore: decorator

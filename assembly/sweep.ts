@@ -1,6 +1,8 @@
 /** @file The sweeps: batch computation of values and partials, replay of compiled tapes with their guards, and the reverse (adjoint) sweep. None names an op. */
 import { H_OP, H_A, H_B, H_VAL, H_DA, H_DB, H_ADJ, H_PRE, field, f64At, i32At } from "./layout";
 import { evalOp, guardKey } from "./ops";
+import { kernelForward, kernelBackward } from "./kernels";
+import { H_TG, H_TUSED } from "./layout";
 
 /** Computes the values and local partials of nodes [from, to) of tape `t` through the op table. */
 export function compute(t: usize, from: i32, to: i32): void {
@@ -21,6 +23,12 @@ export function compute(t: usize, from: i32, to: i32): void {
   for (let i = from; i < to; i++) {
     if (copy) store<f64>(f64At(pre, i), load<f64>(f64At(val, i)));
     const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
+    if (ib < 0) {
+      // A kernel node (a tensor op): a is its meta offset.
+      prev = kernelForward(t, <i32>load<u8>(op + <usize>i), ia);
+      store<f64>(f64At(val, i), prev);
+      continue;
+    }
     let x: f64, y: f64;
     if (ia == i - 1) x = prev;
     else x = load<f64>(f64At(kept && ia == i ? pre : val, ia));
@@ -83,6 +91,7 @@ export function replayGradient(t: usize, n: i32, guards: usize, ng: i32, out: i3
 /** Zeroes the adjoints of nodes [0, n) of tape `t` (they alias the values: read values before). */
 export function clearAdjoints(t: usize, n: i32): void {
   memory.fill(field(t, H_ADJ), 0, <usize>n << 3);
+  if (field(t, H_TG)) memory.fill(field(t, H_TG), 0, field(t, H_TUSED) << 3);
 }
 
 /** Sweeps adjoints from node `top` down to node 1: adj[arg] += ∂node/∂arg · adj[node].
@@ -97,7 +106,7 @@ export function reverse(t: usize, top: i32): void {
 /** The reverse sweep over nodes `top` down to `stop` + 1 only; node `stop` and below are left for the caller
  * (a custom rule's `bwd` runs in JS there), with every adjoint they received already in memory. */
 export function reverseRange(t: usize, top: i32, stop: i32): void {
-  const a = field(t, H_A), b = field(t, H_B);
+  const op = field(t, H_OP), a = field(t, H_A), b = field(t, H_B);
   const da = field(t, H_DA), db = field(t, H_DB), adj = field(t, H_ADJ);
   // NOTE: `carry` holds what node i sends to node i - 1 (the usual operand on a chain) in a register,
   // so a serial chain does not wait on a store and a reload per node.
@@ -107,10 +116,15 @@ export function reverseRange(t: usize, top: i32, stop: i32): void {
     const g = load<f64>(pg) + carry;
     store<f64>(pg, g);
     carry = 0;
+    const ib = load<i32>(i32At(b, i));
+    if (ib < 0) {
+      // A kernel node: its backward kernel runs whatever g is (a tensor's adjoint is in the G arena).
+      kernelBackward(t, <i32>load<u8>(op + <usize>i), load<i32>(i32At(a, i)), g);
+      continue;
+    }
     if (g == 0) continue;
     // Operand index 0 (node 0) means "no operand"; the node's own index, a constant (compiled tapes).
     const ia = load<i32>(i32At(a, i));
-    const ib = load<i32>(i32At(b, i));
     const ga = load<f64>(f64At(da, i)) * g;
     if (ia == i - 1) carry += ga;
     else if (ia != 0 && ia != i) store<f64>(f64At(adj, ia), load<f64>(f64At(adj, ia)) + ga);

@@ -1,5 +1,6 @@
 /** @file Tape lifetime: allocating, growing and freeing tapes, and the byte accounting behind the memory limit. */
-import { NODE_BYTES, HEADER_BYTES, PRESET_BYTES, H_CAP, H_OP, H_A, H_B, H_VAL, H_DA, H_DB, H_ADJ, H_PRE, field } from "./layout";
+import { NODE_BYTES, HEADER_BYTES, PRESET_BYTES, H_CAP, H_OP, H_A, H_B, H_VAL, H_DA, H_DB, H_ADJ, H_PRE, H_TV, field } from "./layout";
+import { freeArenas } from "./arena";
 
 /** Bytes currently held by tapes (headers and arrays). */
 export let bytesInUse: f64 = 0;
@@ -13,14 +14,15 @@ export function setLimit(bytes: f64): void {
   bytesLimit = bytes;
 }
 
+/** Counts `bytes` more as in use (and in the high-water mark). */
 // @ts-ignore: decorator
-@inline function charge(bytes: f64): void {
+@inline export function charge(bytes: f64): void {
   bytesInUse += bytes;
   if (bytesInUse > bytesHighWater) bytesHighWater = bytesInUse;
 }
 
 /** Whether `extra` more bytes fit under the limit and inside wasm32's 4 GiB address space. */
-function fits(extra: f64): bool {
+export function fits(extra: f64): bool {
   // NOTE: the allocator may need memory.grow by more than `extra` (block headers, fragmentation);
   // keeping 64 MiB of the 4 GiB address space spare means memory.grow itself never fails (a trap).
   const pagesNeeded = (extra + 67108864) / 65536;
@@ -59,6 +61,7 @@ export function tapeNew(cap: i32, compiled: bool): usize {
   store<u32>(t + H_DB, <u32>heap.alloc(c << 3));
   store<u32>(t + H_ADJ, field(t, H_VAL)); // adjoints overwrite values: see layout.ts
   store<u32>(t + H_PRE, compiled ? <u32>heap.alloc(c << 3) : 0);
+  memory.fill(t + <usize>H_TV, 0, <usize>(HEADER_BYTES - H_TV)); // no tensor arenas yet
   charge(bytes);
   return t;
 }
@@ -96,6 +99,7 @@ export function tapeResize(t: usize, cap: i32): bool {
 export function tapeFree(t: usize): void {
   bytesInUse -= <f64>field(t, H_CAP) * nodeBytes(t) + HEADER_BYTES;
   if (field(t, H_PRE)) heap.free(field(t, H_PRE));
+  freeArenas(t);
   heap.free(field(t, H_OP));
   heap.free(field(t, H_A));
   heap.free(field(t, H_B));

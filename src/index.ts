@@ -9,7 +9,14 @@ export { jvp, jacfwd, jacrev, jacobian, type Jacobian } from "./transforms/forwa
 export { hvp, hessian } from "./transforms/hessian.js";
 export { customVjp, customJvp } from "./custom.js";
 export { sparseJacobian, sparseHessian, type Csr } from "./transforms/sparse.js";
-export { Scalar, Tensor, setMemoryLimit, memoryStats, type Operand } from "./trace.js";
+export { Scalar, setMemoryLimit, memoryStats, type Operand } from "./trace.js";
+export { Tensor, TensorData, tensor, type TensorKind, type TensorLike } from "./tensor/handle.js";
+export {
+  matmul, transpose, broadcastTo, slice, gather, concat, reshape, type MatmulOptions,
+} from "./tensor/ops.js";
+export {
+  sum, mean, amax, amin, logsumexp, softmax, logSoftmax, dot, norm, mse, crossEntropy, stack,
+} from "./tensor/compose.js";
 export type { Tree, InputOf, GradOf } from "./tree.js";
 export * from "./errors.js";
 export {

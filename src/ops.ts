@@ -6,6 +6,9 @@
 import { Scalar, Trace, describe, type Operand } from "./trace.js";
 import { need, whenLoaded, type Engine } from "./wasm.js";
 import { AdError, InputError } from "./errors.js";
+import { isTensorLike, type Tensor, type TensorLike } from "./tensor/handle.js";
+import { map } from "./tensor/ops.js";
+import { whereTensor } from "./tensor/compose.js";
 
 /** Op codes, identical to `enum Op` in assembly/ops.ts (checked against the engine's exports on load). */
 export const Op = {
@@ -123,11 +126,13 @@ function checkOpCodes(e: Engine): void {
 export interface Unary {
   (x: number): number;
   (x: Operand): Scalar;
+  (x: TensorLike): Tensor<"nd">;
 }
-/** A two-operand op, likewise. */
+/** A two-operand op, likewise; a tensor operand makes it elementwise, with NumPy broadcasting. */
 export interface Binary {
   (x: number, y: number): number;
   (x: Operand, y: Operand): Scalar;
+  (x: TensorLike, y: TensorLike): Tensor<"nd">;
 }
 
 let scratch: Float64Array | undefined;
@@ -161,14 +166,14 @@ function traceFrom(x: unknown): Trace {
 }
 
 function badOperand(x: unknown): Error {
-  const what = describe(x);
-  const hint = what === "Tensor" ? " (take elements with .at(i); tensor ops arrive with the tensors issue)" : "";
-  return new InputError(`expected a Scalar or a number, got ${what}${hint}`, "operand");
+  return new InputError(`expected a Scalar, a Tensor or a number, got ${describe(x)}`, "operand");
 }
 
 function unary(code: number): Unary {
+  const name = opName[code];
   return ((x: Operand) => {
     if (typeof x === "number") return constant(code, x, 0);
+    if (!(x instanceof Scalar) && isTensorLike(x)) return map(code, name, x);
     const t = traceFrom(x);
     const i = t.n === t.cap ? t.grow() : t.n;
     t.op[i] = code;
@@ -186,24 +191,25 @@ function constantOperand(t: Trace, i: number, c: number): number {
   return i;
 }
 
-/** The rare cases of a binary op: two numbers (a constant result), or an operand that is neither. */
-function binaryRare(code: number, x: unknown, y: unknown): number {
+/** The rare cases of a binary op: two numbers (a constant result), a tensor operand (an elementwise op), or an operand that is neither. */
+function binaryRare(code: number, x: unknown, y: unknown): number | Tensor<"nd"> {
   if (typeof x === "number" && typeof y === "number") return constant(code, x, y);
+  if (isTensorLike(x) || isTensorLike(y)) return map(code, opName[code], x, y);
   throw badOperand(typeof x === "number" ? y : x);
 }
 
 // NOTE: the hot path of every recording, kept small so that V8 inlines several of them into the user's
 // loop: no allocation but the handle, and a constant operand costs no node. The second operand is known
-// to be a Scalar by its trace and numeric index (a Tensor has no `idx`): an `instanceof` there cost 16% on W2.
+// to be a Scalar by its numeric index (a Tensor has no `idx`): an `instanceof` there cost 16% on W2.
 function binary(code: number): Binary {
   return ((x: Operand, y: Operand) => {
     const h = typeof x === "number" ? y : x;
-    if (!(h instanceof Scalar)) return binaryRare(code, x, y);
+    if (!(h instanceof Scalar) || (typeof y !== "number" && typeof y.idx !== "number")) return binaryRare(code, x, y);
     const t = h.trace;
     const i = t.n === t.cap ? t.grow() : t.n;
     t.op[i] = code;
     t.a[i] = typeof x === "number" ? constantOperand(t, i, x) : x.idx;
-    t.b[i] = typeof y === "number" ? constantOperand(t, i, y) : y.trace === t && typeof y.idx === "number" ? y.idx : t.index(y);
+    t.b[i] = typeof y === "number" ? constantOperand(t, i, y) : y.trace === t ? y.idx : t.index(y);
     t.n = i + 1;
     return new Scalar(t, i);
   }) as Binary;
@@ -240,12 +246,14 @@ export const ge = comparison(Op.GreaterEqual), eq = comparison(Op.Equal);
 /** Selects a where mask ≠ 0, else b; both branches are recorded, and the one not taken gets exactly zero derivative. */
 export function where(mask: Operand | boolean, a: number, b: number): number;
 export function where(mask: Operand | boolean, a: Operand, b: Operand): Operand;
-export function where(mask: Operand | boolean, a: Operand, b: Operand): Operand {
+export function where(mask: TensorLike | boolean, a: TensorLike, b: TensorLike): Operand | Tensor<"nd">;
+export function where(mask: unknown, a: unknown, b: unknown): unknown {
   if (typeof mask === "boolean" || typeof mask === "number") return mask ? a : b;
+  if (isTensorLike(mask) || isTensorLike(a) || isTensorLike(b)) return whereTensor(mask, a, b);
   const t = traceFrom(mask);
-  const m = mask.idx;
-  const kept = new Scalar(t, t.node(Op.WhereTrue, m, t.index(a)));
-  return add(kept, new Scalar(t, t.node(Op.WhereFalse, m, t.index(b))));
+  const m = (mask as Scalar).idx;
+  const kept = new Scalar(t, t.node(Op.WhereTrue, m, t.index(a as Operand)));
+  return add(kept, new Scalar(t, t.node(Op.WhereFalse, m, t.index(b as Operand))));
 }
 
 // Composed ops: built from primitives, no rules of their own.

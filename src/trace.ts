@@ -2,6 +2,16 @@
 import { need, checkGrown, watchViews, unwatchViews, type Engine } from "./wasm.js";
 import { InputError, OutOfMemoryError, StaleHandleError, AdError } from "./errors.js";
 
+// Header words of a tape (assembly/layout.ts: H_TV / 4 …).
+const HEADER_WORDS = 19,
+  H_TV = 9,
+  H_TCAP = 11,
+  H_RCAP = 13,
+  H_META = 14,
+  H_MCAP = 15,
+  H_TUSED = 16,
+  H_SCRCAP = 18;
+
 /** Op codes of the leaves a trace writes itself (the rest live in ops.ts). */
 const CONST = 0,
   INPUT = 1;
@@ -32,10 +42,16 @@ export class Region extends TapeViews {
   maxNodes = 0;
   /** Counts the traces recorded here: a pullback holding an older epoch finds its tape overwritten. */
   epoch = 0;
+  /** Kernel nodes (tensor ops) on the tape as last recorded. */
+  kernels = 0;
   /** The trace recording on this region now, if any (one per nesting level at a time). */
   trace: Trace | undefined;
   /** A compiled tape's presets (inputs are written here before a replay); empty otherwise. */
   pre!: Float64Array;
+  /** The tape header (u32 fields, assembly/layout.ts), the tensor value arena and the kernel meta. */
+  hdr!: Uint32Array;
+  tv!: Float64Array;
+  meta!: Int32Array;
   private readonly renew = () => this.views();
 
   constructor(
@@ -64,7 +80,7 @@ export class Region extends TapeViews {
   /** Re-creates the views (after the tape was resized or linear memory grew) and hands them to the trace. */
   views(): void {
     const buf = this.e.memory.buffer;
-    const h = new Uint32Array(buf, this.ptr, 9);
+    const h = (this.hdr = new Uint32Array(buf, this.ptr, HEADER_WORDS));
     const cap = (this.cap = h[0]);
     this.op = new Uint8Array(buf, h[1], cap);
     this.a = new Int32Array(buf, h[2], cap);
@@ -74,6 +90,8 @@ export class Region extends TapeViews {
     this.db = new Float64Array(buf, h[6], cap);
     this.adj = new Float64Array(buf, h[7], cap);
     this.pre = new Float64Array(buf, h[8], h[8] ? cap : 0);
+    this.tv = new Float64Array(buf, h[H_TV], h[H_TCAP]);
+    this.meta = new Int32Array(buf, h[H_META], h[H_MCAP]);
     this.trace?.adopt(this);
   }
 
@@ -83,6 +101,17 @@ export class Region extends TapeViews {
     checkGrown();
     this.views();
     return true;
+  }
+
+  /** Makes the tensor arenas hold `vals` values (and adjoints), `res` residuals, `metas` meta words and
+   * `scratch` bytes of kernel scratch, or throws OutOfMemoryError. */
+  reserveArena(vals: number, res: number, metas: number, scratch: number): void {
+    const h = this.hdr;
+    if (vals <= h[H_TCAP] && res <= h[H_RCAP] && metas <= h[H_MCAP] && scratch <= h[H_SCRCAP]) return;
+    const ok = this.e.arenaReserve(this.ptr, vals, res, metas, scratch);
+    checkGrown();
+    this.views();
+    if (!ok) throw new OutOfMemoryError(this.e.memInUse() + (vals * 16 + res * 8 + metas * 4 + scratch), memoryLimit);
   }
 
   /** Frees the tape (a compiled function's `dispose`); the region must not be used again. */
@@ -169,6 +198,12 @@ export class Trace extends TapeViews {
   hasCustom = false;
   /** The customVjp ops recorded, in order: reverse sweeps call their `bwd` with the real cotangent. */
   readonly customs: CustomHook[] = [];
+  /** The bump pointers of the tensor arenas (values, residuals, meta). */
+  tvUsed = 0;
+  trUsed = 0;
+  metaUsed = 0;
+  /** Constant tensors already on this trace (a closure's data used by several ops is copied once). */
+  readonly constantTensors = new WeakMap<object, unknown>();
   /** Once a nested transform has recorded onto this trace: node → its inline constant operand, kept at each
    * flush (compute forgets them) for the nested reverse sweeps. */
   constants: Map<number, number> | undefined = undefined;
@@ -182,11 +217,17 @@ export class Trace extends TapeViews {
     this.e = region.e;
     region.trace = this;
     region.epoch++;
+    region.kernels = 0;
     this.adopt(region);
     this.op[0] = CONST;
     this.a[0] = 0;
     this.b[0] = 0;
     this.val[0] = 0;
+  }
+
+  /** The meta words of kernel node i (written when it was recorded). */
+  metaOf(i: number, k: number): number {
+    return this.region.meta[this.a[i] + k];
   }
 
   /** Takes the region's current views (the record path reads them straight off the trace). */
@@ -247,6 +288,22 @@ export class Trace extends TapeViews {
     return i;
   }
 
+  /** Records a kernel node (tensor op `code`) with meta `words`, taking `vals` value elements and `res` residuals
+   * from the arenas and `scratch` bytes of kernel scratch; returns the node, its meta offset and the offsets
+   * taken. Nothing is computed until the next flush. */
+  kernel(code: number, words: readonly number[], vals: number, res: number, scratch = 0): { node: number; off: number; roff: number } {
+    const off = this.tvUsed, roff = this.trUsed, m = this.metaUsed;
+    this.region.reserveArena(off + vals, roff + res, m + words.length, scratch);
+    const node = this.node(code, m, -1);
+    this.region.meta.set(words, m);
+    this.tvUsed = off + vals;
+    this.trUsed = roff + res;
+    this.metaUsed = m + words.length;
+    this.region.hdr[H_TUSED] = this.tvUsed;
+    this.region.kernels++;
+    return { node, off, roff };
+  }
+
   /** Records a leaf (a constant, or an input when `input`) holding `v`. */
   leaf(v: number, input = false): number {
     const i = this.node(input ? INPUT : CONST, 0, 0);
@@ -273,7 +330,7 @@ export class Trace extends TapeViews {
 
   /** Copies the inline constants of nodes [from, to) into `constants` before compute forgets them. */
   private keepConstants(from: number, to: number): void {
-    for (let i = from; i < to; i++) if (this.a[i] === i || this.b[i] === i) this.constants!.set(i, this.val[i]);
+    for (let i = from; i < to; i++) if (this.b[i] >= 0 && (this.a[i] === i || this.b[i] === i)) this.constants!.set(i, this.val[i]);
   }
 
   /** The value of node i, computing pending nodes first. */
@@ -290,6 +347,20 @@ function foreign(t: Trace): AdError {
     "a handle of an enclosing transform was used inside a nested jvp, jacobian, hessian or compile; so far only " +
       "grad, valueAndGrad and vjp nest over an enclosing transform's handles",
   );
+}
+
+/** The error for a transform that does not run through tensor ops (kernel nodes) yet. */
+export function tensorModeError(what: string): AdError {
+  return new AdError(
+    "TENSOR_MODE",
+    `${what} does not run through tensor ops yet (forward mode, second order, sparsity and nesting over tensor ops are still to come); ` +
+      "grad, valueAndGrad, vjp, jacrev and compile(…).value/.grad/.vjp do",
+  );
+}
+
+/** Throws `tensorModeError` when the tape of region r holds a tensor op. */
+export function noKernels(r: Region, what: string): void {
+  if (r.kernels > 0) throw tensorModeError(what);
 }
 
 /** Checks that `h` belongs to a trace that is still recording, and returns that trace. */
@@ -324,41 +395,6 @@ export class Scalar {
   /** Shape of a scalar: []. */
   get shape(): number[] {
     return [];
-  }
-}
-
-/** A 1-D tensor handle over contiguous input nodes: `.at(i)`, `.length`, iteration and `.value`. */
-export class Tensor {
-  constructor(
-    readonly trace: Trace,
-    readonly base: number,
-    readonly length: number,
-  ) {}
-
-  /** Element i as a Scalar (negative i counts from the end). */
-  at(i: number): Scalar {
-    const t = traceOf(this);
-    const k = i < 0 ? i + this.length : i;
-    // NOTE: a fresh handle per call, not a cached one: handles that die young cost the GC nothing.
-    if ((k | 0) === k && k >= 0 && k < this.length) return new Scalar(t, this.base + k);
-    throw new InputError(`index ${i} out of range for a tensor of length ${this.length}`, "at");
-  }
-
-  *[Symbol.iterator](): IterableIterator<Scalar> {
-    for (let i = 0; i < this.length; i++) yield this.at(i);
-  }
-
-  /** Shape: [length]. */
-  get shape(): number[] {
-    return [this.length];
-  }
-
-  /** A copy of the elements' values. */
-  get value(): Float64Array {
-    const t = traceOf(this);
-    t.readsValue = true;
-    t.flush();
-    return t.val.slice(this.base, this.base + this.length);
   }
 }
 

@@ -1,23 +1,33 @@
 /** @file Parameter trees (API.md §Inputs): recording a tree's leaves as inputs, and reading gradients back in the same structure. */
-import { Scalar, Tensor, type Trace, describe } from "./trace.js";
+import { Scalar, type Trace, describe } from "./trace.js";
+import { Tensor, TensorData, type TensorKind } from "./tensor/handle.js";
+import { fmt } from "./tensor/shape.js";
 import { InputError } from "./errors.js";
 
 /** What a transformed function may take: a number, a vector, or arrays and plain objects of them. */
-export type Tree = number | Float64Array | readonly number[] | readonly Tree[] | { readonly [key: string]: Tree };
+export type Tree = number | Float64Array | readonly number[] | TensorData | readonly Tree[] | { readonly [key: string]: Tree };
 
 /** The input a transformed function takes, given the handles `f` receives (Scalar → number, Tensor → vector, trees alike;
  * inside another transform's f, handles too). */
 export type InputOf<H> = H extends Scalar
   ? number | Scalar
-  : H extends Tensor
-    ? Float64Array | readonly number[] | Tensor | readonly Scalar[]
-    : { readonly [K in keyof H]: InputOf<H[K]> };
+  : H extends Tensor<"nd">
+    ? TensorData | Tensor<TensorKind>
+    : H extends Tensor
+      ? Float64Array | readonly number[] | Tensor | readonly Scalar[]
+      : { readonly [K in keyof H]: InputOf<H[K]> };
 
-/** The gradient's type, given the handles `f` receives (Scalar → number, Tensor → Float64Array, trees alike). */
-export type GradOf<H> = H extends Scalar ? number : H extends Tensor ? Float64Array : { -readonly [K in keyof H]: GradOf<H[K]> };
+/** The gradient's type, given the handles `f` receives (Scalar → number, a vector Tensor → Float64Array, an n-D one → TensorData, trees alike). */
+export type GradOf<H> = H extends Scalar
+  ? number
+  : H extends Tensor<"nd">
+    ? TensorData
+    : H extends Tensor
+      ? Float64Array
+      : { -readonly [K in keyof H]: GradOf<H[K]> };
 
 /** A tree of input handles, as `recordInputs` returns it. */
-export type HandleTree = Scalar | Tensor | HandleTree[] | { [key: string]: HandleTree };
+export type HandleTree = Scalar | Tensor<TensorKind> | HandleTree[] | { [key: string]: HandleTree };
 
 function isPlainObject(x: object): boolean {
   const proto = Object.getPrototypeOf(x);
@@ -31,11 +41,11 @@ function isVector(x: unknown): x is Float64Array | number[] {
 /** Records every leaf of `x` as input nodes on `t` and returns the matching tree of handles. */
 export function recordInputs(t: Trace, x: unknown, path = "x"): HandleTree {
   if (typeof x === "number") return new Scalar(t, t.leaf(x, true));
-  if (isVector(x)) {
-    const n = x.length;
+  if (isVector(x) || x instanceof TensorData) {
+    const data = x instanceof TensorData ? x.data : x;
     const base = t.n;
-    for (let i = 0; i < n; i++) t.leaf(x[i], true);
-    return new Tensor(t, base, n);
+    for (let i = 0; i < data.length; i++) t.leaf(data[i], true);
+    return x instanceof TensorData ? new Tensor<"nd">(t, x.shape.slice(), base, -1, true, true) : new Tensor(t, [data.length], base, -1, true, false);
   }
   if (Array.isArray(x)) return x.map((c, i) => recordInputs(t, c, `${path}[${i}]`));
   if (typeof x === "object" && x !== null && isPlainObject(x)) {
@@ -44,7 +54,7 @@ export function recordInputs(t: Trace, x: unknown, path = "x"): HandleTree {
     return out;
   }
   throw new InputError(
-    `unsupported leaf: ${describe(x)} (expected a number, a Float64Array, a number[], or arrays and plain objects of them)`,
+    `unsupported leaf: ${describe(x)} (expected a number, a Float64Array, a number[], a tensor(…), or arrays and plain objects of them)`,
     path,
   );
 }
@@ -52,7 +62,7 @@ export function recordInputs(t: Trace, x: unknown, path = "x"): HandleTree {
 /** Reads the adjoints of a tree of input handles into a gradient tree of the same structure. */
 export function readGradients(t: { readonly adj: Float64Array }, h: HandleTree): unknown {
   if (h instanceof Scalar) return t.adj[h.idx];
-  if (h instanceof Tensor) return t.adj.slice(h.base, h.base + h.length);
+  if (h instanceof Tensor) return plainTensor(h, t.adj.slice(h.inputBase, h.inputBase + h.size));
   if (Array.isArray(h)) return h.map((c) => readGradients(t, c));
   const out: { [key: string]: unknown } = {};
   for (const k of Object.keys(h)) out[k] = readGradients(t, h[k]);
@@ -62,7 +72,7 @@ export function readGradients(t: { readonly adj: Float64Array }, h: HandleTree):
 /** A gradient of zeros shaped like the input handles (for a function that returned a constant). */
 export function zeroGradients(h: HandleTree): unknown {
   if (h instanceof Scalar) return 0;
-  if (h instanceof Tensor) return new Float64Array(h.length);
+  if (h instanceof Tensor) return plainTensor(h, new Float64Array(h.size));
   if (Array.isArray(h)) return h.map(zeroGradients);
   const out: { [key: string]: unknown } = {};
   for (const k of Object.keys(h)) out[k] = zeroGradients(h[k]);
@@ -75,12 +85,13 @@ export function writeLeaves(target: Float64Array, h: HandleTree, x: unknown, pat
     if (typeof x !== "number") throw new InputError(`expected a number, got ${describe(x)}`, path);
     target[h.idx] = x;
   } else if (h instanceof Tensor) {
-    const ok = x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === "number"));
-    if (!ok || (x as ArrayLike<number>).length !== h.length) {
-      throw new InputError(`expected a Float64Array or number[] of length ${h.length} (as compiled), got ${describe(x)}`, path);
+    const data = h.structured ? tensorData(x, h.shape, path) : x;
+    const ok = data instanceof Float64Array || (Array.isArray(data) && data.every((v) => typeof v === "number"));
+    if (!ok || (data as ArrayLike<number>).length !== h.size) {
+      throw new InputError(`expected a Float64Array or number[] of length ${h.size} (as compiled), got ${describe(x)}`, path);
     }
-    if (x instanceof Float64Array) target.set(x, h.base);
-    else for (let i = 0; i < h.length; i++) target[h.base + i] = (x as number[])[i];
+    if (data instanceof Float64Array) target.set(data, h.inputBase);
+    else for (let i = 0; i < h.size; i++) target[h.inputBase + i] = (data as number[])[i];
   } else if (Array.isArray(h)) {
     if (!Array.isArray(x) || x.length !== h.length) throw new InputError(`expected an array of length ${h.length} (as compiled)`, path);
     h.forEach((c, i) => writeLeaves(target, c, x[i], `${path}[${i}]`));
@@ -100,10 +111,11 @@ export function fillLike(like: unknown, outs: number[], source: Float64Array, co
     const node = outs[at.k++];
     return node < 0 ? (constant ?? like) : source[node];
   }
-  if (like instanceof Float64Array) {
-    const v = new Float64Array(like.length);
-    for (let i = 0; i < like.length; i++) v[i] = source[outs[at.k++]];
-    return v;
+  if (like instanceof Float64Array || like instanceof TensorData) {
+    const n = like instanceof TensorData ? like.size : like.length;
+    const v = new Float64Array(n);
+    for (let i = 0; i < n; i++) v[i] = source[outs[at.k++]];
+    return like instanceof TensorData ? new TensorData(v, like.shape.slice()) : v;
   }
   if (Array.isArray(like)) return like.map((c) => fillLike(c, outs, source, constant, at));
   const o: Record<string, unknown> = {};
@@ -114,7 +126,24 @@ export function fillLike(like: unknown, outs: number[], source: Float64Array, co
 /** The input nodes of a handle tree, in tree order (the columns of a Jacobian). */
 export function inputNodes(h: HandleTree, into: number[] = []): number[] {
   if (h instanceof Scalar) into.push(h.idx);
-  else if (h instanceof Tensor) for (let i = 0; i < h.length; i++) into.push(h.base + i);
+  else if (h instanceof Tensor) for (let i = 0; i < h.size; i++) into.push(h.inputBase + i);
   else for (const c of Object.values(h)) inputNodes(c, into);
   return into;
+}
+
+/** A tensor handle's plain value: TensorData for an n-D tensor, else the vector itself. */
+export function plainTensor(h: Tensor<TensorKind>, data: Float64Array): Float64Array | TensorData {
+  return h.structured ? new TensorData(data, h.shape.slice()) : data;
+}
+
+/** The elements of x, which must be TensorData (or a `{ data, shape }`) of `shape`, or a flat vector of its size. */
+export function tensorData(x: unknown, shape: readonly number[], path: string): unknown {
+  if (x instanceof TensorData || (typeof x === "object" && x !== null && "data" in x && "shape" in x)) {
+    const { data, shape: s } = x as { data: unknown; shape: unknown };
+    if (!Array.isArray(s) || s.length !== shape.length || s.some((d, i) => d !== shape[i])) {
+      throw new InputError(`expected a tensor of shape ${fmt(shape)}, got shape ${Array.isArray(s) ? fmt(s) : describe(s)}`, path);
+    }
+    return data;
+  }
+  return x;
 }

@@ -19,6 +19,8 @@ export interface Engine {
   tangent(tape: number, n: number, k: number, dot: number): void;
   replayTangent(tape: number, n: number, dot: number, guards: number, ng: number): number;
   hvp(tape: number, n: number, out: number, scratch: number, guards: number, ng: number): number;
+  arenaReserve(tape: number, vals: number, res: number, metas: number, scratch: number): number;
+  gemmScratchBytes(m: number, k: number, n: number, transA: number, transB: number): number;
   memAlloc(bytes: number): number;
   memFree(ptr: number, bytes: number): void;
   evalRow(op: number, x: number, y: number): void;

@@ -194,8 +194,10 @@ describe("errors", () => {
     expect(() => ad.grad((p: any) => p)(null as any)).toThrow(ad.InputError);
     expect(() => ad.grad((x: ad.Scalar) => ad.sin("1" as unknown as number))(1)).toThrow(ad.InputError);
     expect(() => ad.grad((x: ad.Tensor) => x.at(5))([1, 2])).toThrow(/out of range/);
-    expect(() => ad.grad((x: ad.Tensor) => ad.mul(x.at(0), x as never))([1, 2])).toThrow(/got Tensor/);
-    expect(() => ad.grad((x: ad.Tensor) => ad.mul(x as never, x.at(0)))([1, 2])).toThrow(/got Tensor/);
+    // A Scalar times a Tensor is an elementwise tensor op: not a scalar output.
+    expect(() => ad.grad((x: ad.Tensor) => ad.mul(x.at(0), x))([1, 2])).toThrow(/got a Tensor of shape \[2\]/);
+    expect(() => ad.grad((x: ad.Tensor) => ad.mul(x, x.at(0)))([1, 2])).toThrow(ad.OutputError);
+    expect(() => ad.grad((x: ad.Tensor) => ad.mul(x, {} as never))([1, 2])).toThrow(/got Object/);
   });
 
   it("an exception thrown by f leaves the runtime usable", () => {

@@ -1,5 +1,6 @@
 /** @file `compile`: record f once onto a tape of its own, then replay it in Wasm at new inputs, re-checking its branch guards. */
-import { Scalar, Tensor, type Trace, type CustomHook, Region, describe, reverseWithHooks } from "../trace.js";
+import { Tensor } from "../tensor/handle.js";
+import { Scalar, type Trace, type CustomHook, Region, describe, reverseWithHooks, noKernels } from "../trace.js";
 import { need } from "../wasm.js";
 import { readGradients, zeroGradients, writeLeaves, fillLike, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { withRecording, flattenCotangent, pullSeeds, type OutputOf, type CotangentOf } from "./vjp.js";
@@ -86,6 +87,7 @@ export class Compiled<H, Y> {
       const t = tangents(r.e, this.n, 1);
       dot = t.dot;
       writeLeaves(dot, this.inputs, v, "v");
+      noKernels(r, "jvp");
       return r.e.replayTangent(r.ptr, this.n, t.ptr, this.guards, this.ng);
     });
     return [fillLike(this.like, this.outs, r.val) as OutputOf<Y>, fillLike(this.like, this.outs, dot, 0) as OutputOf<Y>];
@@ -243,8 +245,9 @@ export function compile<H, Y>(f: (x: H) => Y, x0: InputOf<H>, opts?: CompileOpti
 function writeGradients(adj: Float64Array, h: HandleTree, out: unknown, path: string): unknown {
   if (h instanceof Scalar) return adj[h.idx];
   if (h instanceof Tensor) {
-    if (!(out instanceof Float64Array) || out.length !== h.length) throw new InputError(`expected a Float64Array of length ${h.length}`, path);
-    out.set(adj.subarray(h.base, h.base + h.length));
+    const data = h.structured ? (out as { data?: unknown } | undefined)?.data : out;
+    if (!(data instanceof Float64Array) || data.length !== h.size) throw new InputError(`expected ${h.structured ? "a tensor whose data is " : ""}a Float64Array of length ${h.size}`, path);
+    data.set(adj.subarray(h.inputBase, h.inputBase + h.size));
     return out;
   }
   if (typeof out !== "object" || out === null) throw new InputError(`expected ${Array.isArray(h) ? "an array" : "an object"} shaped like the gradient`, path);

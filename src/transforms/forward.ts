@@ -1,5 +1,5 @@
 /** @file Forward mode and Jacobians: `jvp` (tangents through the tape), `jacfwd` (k directions a sweep), `jacrev` (a reverse sweep a row), and `jacobian`, which picks the cheaper. */
-import { type Region, type CustomHook, scratch, reverseWithHooks } from "../trace.js";
+import { type Region, type CustomHook, scratch, reverseWithHooks, noKernels } from "../trace.js";
 import type { Engine } from "../wasm.js";
 import { writeLeaves, fillLike, inputNodes, type HandleTree, type InputOf } from "../tree.js";
 import { withRecording, type OutputOf } from "./vjp.js";
@@ -26,6 +26,7 @@ export function tangents(e: Engine, n: number, k: number): { ptr: number; dot: F
 export function jvp<H, Y>(f: (x: H) => Y): (x: InputOf<H>, v: InputOf<H>) => [OutputOf<Y>, OutputOf<Y>] {
   return (x, v) =>
     withRecording(f, x, ({ t, inputs, like, outs }) => {
+      noKernels(t.region, "jvp");
       const { ptr, dot } = tangents(t.e, t.n, 1);
       writeLeaves(dot, inputs, v, "v");
       t.e.tangent(t.region.ptr, t.n, 1, ptr);
@@ -35,6 +36,7 @@ export function jvp<H, Y>(f: (x: H) => Y): (x: InputOf<H>, v: InputOf<H>) => [Ou
 
 /** Forward-mode Jacobian of the computed tape `r` (n nodes): ⌈inputs/8⌉ sweeps of 8 tangent directions. */
 export function forwardJacobian(r: Region, n: number, inputs: HandleTree, outs: number[]): Jacobian {
+  noKernels(r, "jacfwd");
   const cols = inputNodes(inputs), nc = cols.length, m = outs.length;
   const data = new Float64Array(m * nc);
   const k = Math.max(1, Math.min(DIRECTIONS, nc));
@@ -66,9 +68,10 @@ export function reverseJacobian(r: Region, inputs: HandleTree, outs: number[], h
   return { data, rows: m, cols: nc };
 }
 
-/** The lesson's rule: forward mode costs a sweep per input, reverse mode a sweep per output; take the fewer. */
+/** The lesson's rule: forward mode costs a sweep per input, reverse mode a sweep per output; take the fewer
+ * (reverse mode through tensor ops, until they have tangent kernels). */
 export function pickJacobian(r: Region, n: number, inputs: HandleTree, outs: number[], hooks: readonly CustomHook[] = []): Jacobian {
-  return inputNodes(inputs).length <= outs.length ? forwardJacobian(r, n, inputs, outs) : reverseJacobian(r, inputs, outs, hooks);
+  return inputNodes(inputs).length <= outs.length && r.kernels === 0 ? forwardJacobian(r, n, inputs, outs) : reverseJacobian(r, inputs, outs, hooks);
 }
 
 /** Returns a function giving f's Jacobian by forward mode (one sweep per 8 inputs). */

@@ -1,11 +1,13 @@
 /** @file `grad` and `valueAndGrad`: a `vjp` of a scalar-valued function, pulled back with cotangent 1. */
-import { Scalar, Tensor, type Trace } from "../trace.js";
+import { Scalar, type Trace } from "../trace.js";
+import { Tensor, type TensorKind } from "../tensor/handle.js";
+import { fmt } from "../tensor/shape.js";
 import { type InputOf, type GradOf } from "../tree.js";
 import { OutputError, StaleHandleError, AdError } from "../errors.js";
 import { linearize } from "./vjp.js";
 
 /** What `f` may return for `grad`: a Scalar, a 1-element Tensor, or a number (a constant). */
-export type ScalarOutput = Scalar | Tensor | number;
+export type ScalarOutput = Scalar | Tensor<TensorKind> | number;
 
 /** Options of `grad` and `valueAndGrad`: with `hasAux`, f returns `[loss, aux]` and aux comes back as plain values. */
 export interface GradOptions {
@@ -13,11 +15,11 @@ export interface GradOptions {
 }
 
 function isScalar(y: unknown): boolean {
-  return typeof y === "number" || y instanceof Scalar || (y instanceof Tensor && y.length === 1);
+  return typeof y === "number" || y instanceof Scalar || (y instanceof Tensor && y.size === 1);
 }
 
 function notScalar(y: unknown): OutputError {
-  const what = y instanceof Tensor ? `a Tensor of shape [${y.length}]` : Array.isArray(y) ? "an array" : typeof y;
+  const what = y instanceof Tensor ? `a Tensor of shape ${fmt(y.shape)}` : Array.isArray(y) ? "an array" : typeof y;
   return new OutputError(`f must return a scalar (a Scalar, a 1-element Tensor or a number), got ${what}`);
 }
 
@@ -25,16 +27,25 @@ function notScalar(y: unknown): OutputError {
 export function scalarNode(t: Trace, y: unknown): number {
   if (!isScalar(y)) throw notScalar(y);
   if (typeof y === "number") return -1;
-  const h = y as Scalar | Tensor;
+  const h = y as Scalar | Tensor<TensorKind>;
   if (h.trace !== t) throw h.trace.live ? new AdError("NESTING", "f returned a handle of an enclosing transform") : new StaleHandleError("the returned handle");
   return h instanceof Scalar ? h.idx : h.base;
 }
 
+/** f, with a 1-element Tensor output taken as its one element (a Scalar). */
+function asScalarOutput(f: (h: never) => unknown, hasAux: boolean): (h: never) => unknown {
+  if (typeof f !== "function") return f; // linearize names the error
+  const one = (y: unknown) => (y instanceof Tensor && y.size === 1 ? y.at(...y.shape.map(() => 0)) : y);
+  return (h: never) => {
+    const y = f(h);
+    return hasAux && Array.isArray(y) && y.length === 2 ? [one(y[0]), y[1]] : one(y);
+  };
+}
+
 /** Records f at x, checks that it is scalar, and pulls back 1: [f(x), gradient, aux]. */
 function valueGradAux(f: (h: never) => unknown, x: unknown, hasAux: boolean): [number, unknown, unknown] {
-  const { y, value, aux, pullback, nested } = linearize(f, x, hasAux);
+  const { y, value, aux, pullback } = linearize(asScalarOutput(f, hasAux), x, hasAux);
   if (!isScalar(y)) throw notScalar(y);
-  if (y instanceof Tensor) return [(nested ? y.at(0) : (value as Float64Array)[0]) as number, pullback([1]), aux];
   return [value as number, pullback(1), aux];
 }
 

@@ -1,5 +1,5 @@
 /** @file Second order: `hvp` (H·v by forward-over-reverse, one Wasm call) and `hessian` (one hvp per input, on one recording). */
-import { type Trace, type Region, keptRegion, scratch } from "../trace.js";
+import { type Trace, type Region, keptRegion, scratch, noKernels } from "../trace.js";
 import { readGradients, writeLeaves, zeroGradients, inputNodes, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { scalarNode, type ScalarOutput } from "./grad.js";
 import { withRecording } from "./vjp.js";
@@ -24,6 +24,7 @@ function withSecondOrder<R>(f: (h: never) => unknown, x: unknown, use: (t: Trace
  * tangent seeded by `fill`, re-checking `ng` guards at `guards`; returns the first flipped guard or -1.
  * After -1, `hvpTangents(r, n)` holds H·v at the input nodes. */
 export function sweepHvp(r: Region, n: number, out: number, fill: (tan: Float64Array) => void, guards = 0, ng = 0): number {
+  noKernels(r, "hvp and hessian");
   const ptr = scratch(r.e, 5 * n * 8);
   const tan = new Float64Array(r.e.memory.buffer, ptr, n);
   tan.fill(0);

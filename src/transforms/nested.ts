@@ -7,7 +7,9 @@
  * — adjoints are handles (or numbers). Adjoints flow only into nodes the inner call recorded, so an outer
  * handle is a constant to the inner derivative (no perturbation confusion).
  */
-import { Scalar, Tensor, type Trace, type Operand, describe } from "../trace.js";
+import { Scalar, type Trace, type Operand, describe } from "../trace.js";
+import { Tensor, TensorData } from "../tensor/handle.js";
+import { tensorModeError } from "../trace.js";
 import { rowOf, add, mul } from "../ops.js";
 import { AdError, InputError, OutputError, StaleHandleError } from "../errors.js";
 
@@ -25,13 +27,14 @@ function innerInputs(t: Trace, x: unknown, path: string): Inner {
     throw new InputError(`unsupported leaf: ${describe(v)}`, p);
   };
   if (typeof x === "number" || x instanceof Scalar) return new Scalar(t, leaf(x, path));
+  if (x instanceof TensorData || (x instanceof Tensor && x.structured)) throw tensorModeError("a nested grad, valueAndGrad or vjp");
   const vector = x instanceof Float64Array || x instanceof Tensor || (Array.isArray(x) && x.every((v) => typeof v === "number" || v instanceof Scalar));
   if (vector) {
     const items = x instanceof Tensor ? [...x] : Array.from(x as ArrayLike<number | Scalar>);
     // Each leaf appends exactly one node, so the inner inputs are contiguous, as a Tensor needs.
     const base = t.n;
     items.forEach((v, i) => leaf(v, `${path}[${i}]`));
-    return new Tensor(t, base, items.length);
+    return new Tensor(t, [items.length], base, -1, true, false);
   }
   if (Array.isArray(x)) return x.map((c, i) => innerInputs(t, c, `${path}[${i}]`));
   if (typeof x === "object" && x !== null) {
@@ -49,7 +52,7 @@ function outputNodes(t: Trace, y: unknown, path: string, outs: number[]): void {
     if (y.trace !== t) throw new AdError("NESTING", `${path}: f returned a handle of another trace`);
     outs.push(y.idx);
   }
-  else if (y instanceof Tensor) for (let i = 0; i < y.length; i++) outs.push(y.base + i);
+  else if (y instanceof Tensor) for (let i = 0; i < y.size; i++) outs.push(y.base + i);
   else if (Array.isArray(y)) y.forEach((c, i) => outputNodes(t, c, `${path}[${i}]`, outs));
   else if (typeof y === "object" && y !== null) for (const k of Object.keys(y)) outputNodes(t, (y as Record<string, unknown>)[k], `${path}.${k}`, outs);
   else throw new OutputError(`${path}: f returned ${describe(y)}`);
@@ -68,6 +71,7 @@ function sweep(t: Trace, start: number, seeds: Map<number, Operand>): Map<number
   const top = Math.max(start, ...seeds.keys());
   t.flush(); // the stored partials are the custom rules' constants
   for (let i = top; i >= start; i--) {
+    if (t.b[i] < 0) throw tensorModeError("a nested grad, valueAndGrad or vjp");
     const g = adj.get(i);
     const row = rowOf[t.op[i]];
     if (g === undefined || g === 0 || !row) continue;
@@ -85,7 +89,7 @@ function sweep(t: Trace, start: number, seeds: Map<number, Operand>): Map<number
 /** The inner gradient tree: each input's adjoint (a handle, or 0), vectors as arrays. */
 function gradientTree(h: Inner, adj: Map<number, Operand>): unknown {
   if (h instanceof Scalar) return adj.get(h.idx) ?? 0;
-  if (h instanceof Tensor) return Array.from({ length: h.length }, (_, i) => adj.get(h.base + i) ?? 0);
+  if (h instanceof Tensor) return Array.from({ length: h.size }, (_, i) => adj.get(h.base + i) ?? 0);
   if (Array.isArray(h)) return h.map((c) => gradientTree(c, adj));
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(h)) out[k] = gradientTree(h[k], adj);

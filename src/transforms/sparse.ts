@@ -8,7 +8,7 @@
  * one H·v (Hessian) per colour recovers every entry directly. The pattern and colouring are computed on
  * the first call and reused while the tape has the same structure (a checksum of its ops and operands).
  */
-import { type Trace, keptRegion } from "../trace.js";
+import { type Trace, keptRegion, noKernels } from "../trace.js";
 import { inputNodes, type InputOf } from "../tree.js";
 import { withRecording } from "./vjp.js";
 import { tangents } from "./forward.js";
@@ -134,6 +134,7 @@ export function sparseJacobian<H>(f: (x: H) => unknown): (x: InputOf<H>) => Csr 
   let plan: Plan | undefined;
   return (x) =>
     withRecording(f, x, ({ t, inputs, outs }) => {
+      noKernels(t.region, "sparseJacobian");
       const cols = inputNodes(inputs), shape = shapeOf(t);
       if (!samePlan(plan, shape, cols.length)) {
         const deps = new Deps(t, cols);
@@ -176,6 +177,7 @@ export function sparseHessian<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => 
       x,
       ({ t, inputs, y }) => {
         if (t.hasCustom) throw new AdError("CUSTOM_SECOND_ORDER", "f uses a custom rule (customVjp/customJvp), which has no second derivative");
+        noKernels(t.region, "sparseHessian");
         const out = scalarNode(t, y);
         const cols = inputNodes(inputs), shape = shapeOf(t);
         if (!samePlan(plan, shape, cols.length)) {

@@ -1,16 +1,25 @@
 /** @file Reverse mode's core: `vjp` records f once and returns its value with a pullback that re-sweeps the kept tape; `grad` is built on it. */
-import { Scalar, Tensor, Trace, type Region, type CustomHook, describe, activeTrace, reverseWithHooks } from "../trace.js";
+import { Scalar, Trace, type Region, type CustomHook, describe, activeTrace, reverseWithHooks } from "../trace.js";
+import { Tensor, TensorData } from "../tensor/handle.js";
 import { nestedLinearize } from "./nested.js";
-import { recordInputs, readGradients, zeroGradients, type HandleTree, type InputOf, type GradOf } from "../tree.js";
+import { recordInputs, readGradients, zeroGradients, plainTensor, tensorData, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { InputError, OutputError, StaleHandleError, AdError } from "../errors.js";
 
 /** The plain value of an output of type Y: number for a Scalar or number, Float64Array for a Tensor, trees alike. */
-export type OutputOf<Y> = Y extends Scalar | number ? number : Y extends Tensor ? Float64Array : { -readonly [K in keyof Y]: OutputOf<Y[K]> };
+export type OutputOf<Y> = Y extends Scalar | number
+  ? number
+  : Y extends Tensor<"nd">
+    ? TensorData
+    : Y extends Tensor
+      ? Float64Array
+      : { -readonly [K in keyof Y]: OutputOf<Y[K]> };
 /** A cotangent for an output of type Y: shaped like its value (a number[] may stand for a Float64Array). */
 export type CotangentOf<Y> = Y extends Scalar | number
   ? number
-  : Y extends Tensor
-    ? Float64Array | readonly number[]
+  : Y extends Tensor<"nd">
+    ? TensorData | { data: Float64Array | readonly number[]; shape: readonly number[] }
+    : Y extends Tensor
+      ? Float64Array | readonly number[]
     : { readonly [K in keyof Y]: CotangentOf<Y[K]> };
 
 /** f recorded at x: its plain value, the output nodes (-1 for a constant leaf), and the pullback. */
@@ -27,9 +36,11 @@ export function readOutputs(t: Trace, y: unknown, path: string, outs: number[]):
   if (y instanceof Scalar || y instanceof Tensor) {
     if (!y.trace.live) throw new StaleHandleError(`the returned handle at ${path}`);
     if (y.trace !== t) throw new AdError("NESTING", `f returned a handle of an enclosing transform at ${path}`);
-    if (y instanceof Scalar) return outs.push(y.idx), t.val[y.idx];
-    for (let i = 0; i < y.length; i++) outs.push(y.base + i);
-    return t.val.slice(y.base, y.base + y.length);
+    if (y instanceof Scalar) return outs.push(y.idx), t.value(y.idx);
+    const base = y.base; // an op's result: its elements become scalar nodes (`item`s)
+    for (let i = 0; i < y.size; i++) outs.push(base + i);
+    t.flush();
+    return plainTensor(y, t.val.slice(base, base + y.size));
   }
   if (Array.isArray(y)) return y.map((c, i) => readOutputs(t, c, `${path}[${i}]`, outs));
   if (typeof y === "object" && y !== null && isPlainObject(y)) {
@@ -45,12 +56,14 @@ export function flattenCotangent(ct: unknown, like: unknown, path: string, seeds
   if (typeof like === "number") {
     if (typeof ct !== "number") throw new InputError(`expected a number, got ${describe(ct)}`, path);
     seeds.push(ct);
-  } else if (like instanceof Float64Array) {
-    const ok = ct instanceof Float64Array || (Array.isArray(ct) && ct.every((v) => typeof v === "number"));
-    if (!ok || (ct as ArrayLike<number>).length !== like.length) {
-      throw new InputError(`expected a Float64Array or number[] of length ${like.length}, got ${describe(ct)}`, path);
+  } else if (like instanceof Float64Array || like instanceof TensorData) {
+    const data = like instanceof TensorData ? tensorData(ct, like.shape, path) : ct;
+    const n = like instanceof TensorData ? like.size : like.length;
+    const ok = data instanceof Float64Array || (Array.isArray(data) && data.every((v) => typeof v === "number"));
+    if (!ok || (data as ArrayLike<number>).length !== n) {
+      throw new InputError(`expected a Float64Array or number[] of length ${n}, got ${describe(data)}`, path);
     }
-    for (let i = 0; i < like.length; i++) seeds.push((ct as ArrayLike<number>)[i]);
+    for (let i = 0; i < n; i++) seeds.push((data as ArrayLike<number>)[i]);
   } else if (Array.isArray(like)) {
     if (!Array.isArray(ct) || ct.length !== like.length) throw new InputError(`expected an array of length ${like.length}`, path);
     like.forEach((c, i) => flattenCotangent(ct[i], c, `${path}[${i}]`, seeds));
@@ -138,7 +151,8 @@ export function linearize(f: (h: never) => unknown, x: unknown, hasAux = false):
 
 /** Replaces handles in aux data by their values (Scalar → number, Tensor → Float64Array); leaves other data as is. */
 function toPlain(x: unknown): unknown {
-  if (x instanceof Scalar || x instanceof Tensor) return x.value;
+  if (x instanceof Scalar) return x.value;
+  if (x instanceof Tensor) return plainTensor(x, x.value);
   if (Array.isArray(x)) return x.map(toPlain);
   if (typeof x === "object" && x !== null && isPlainObject(x)) {
     return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, toPlain(v)]));

@@ -1,0 +1,54 @@
+/** @file The AS half of the tensor op table: each tensor op's forward and backward kernel, in one row. The sweeps call `kernelForward`/`kernelBackward` for a kernel node and never name a tensor op.
+ *
+ * A kernel node's record holds its meta offset `m` (see layout.ts); each kernel reads its operands'
+ * offsets, shapes and options from meta. The op codes must match `src/tensor/table.ts` (checked on load).
+ */
+import { mapForward, mapBackward, packForward, packBackward, itemForward, itemBackward } from "./elementwise";
+import { sumForward, sumBackward, extremeForward, extremeBackward, lseForward, lseBackward } from "./reduce";
+import { stridedForward, stridedBackward, gatherForward, gatherBackward, concatForward, concatBackward } from "./gather";
+import { matmulForward, matmulBackward } from "./matmul";
+
+/** Tensor op codes (from TENSOR_OP_BASE = 128 on). */
+export enum TOp {
+  Const = 128, Pack = 129, Item = 130, Map = 131, MatMul = 132, Sum = 133, Max = 134, Min = 135,
+  LogSumExp = 136, Strided = 137, Gather = 138, Concat = 139,
+  End = 140,
+}
+
+/** Runs the forward kernel of kernel node (op, meta m) of tape `t`; returns its scalar value (an `item`), else 0. */
+export function kernelForward(t: usize, op: i32, m: i32): f64 {
+  switch (op) {
+    case TOp.Const: break; // a constant tensor: its elements were written when it was recorded
+    case TOp.Pack: { packForward(t, m); break; }
+    case TOp.Item: return itemForward(t, m);
+    case TOp.Map: { mapForward(t, m); break; }
+    case TOp.MatMul: { matmulForward(t, m); break; }
+    case TOp.Sum: { sumForward(t, m); break; }
+    case TOp.Max: { extremeForward(t, m, false); break; }
+    case TOp.Min: { extremeForward(t, m, true); break; }
+    case TOp.LogSumExp: { lseForward(t, m); break; }
+    case TOp.Strided: { stridedForward(t, m); break; }
+    case TOp.Gather: { gatherForward(t, m); break; }
+    case TOp.Concat: { concatForward(t, m); break; }
+    default: return NaN;
+  }
+  return 0;
+}
+
+/** Runs the backward kernel of kernel node (op, meta m) of tape `t`, whose scalar adjoint (an `item`'s) is g. */
+export function kernelBackward(t: usize, op: i32, m: i32, g: f64): void {
+  switch (op) {
+    case TOp.Const: break;
+    case TOp.Pack: { packBackward(t, m); break; }
+    case TOp.Item: { itemBackward(t, m, g); break; }
+    case TOp.Map: { mapBackward(t, m); break; }
+    case TOp.MatMul: { matmulBackward(t, m); break; }
+    case TOp.Sum: { sumBackward(t, m); break; }
+    case TOp.Max: case TOp.Min: { extremeBackward(t, m); break; }
+    case TOp.LogSumExp: { lseBackward(t, m); break; }
+    case TOp.Strided: { stridedBackward(t, m); break; }
+    case TOp.Gather: { gatherBackward(t, m); break; }
+    case TOp.Concat: { concatBackward(t, m); break; }
+    default: break;
+  }
+}

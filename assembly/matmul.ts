@@ -1,0 +1,39 @@
+/** @file The matmul kernels: C = op(A)·op(B) over an optional batch, and its backward products, all through one blocked GEMM.
+ *
+ * Meta: [out, n, a, b, M, K, N, transA, transB, batch, strideA, strideB, gradA, gradB]: for each batch
+ * element k, C_k (M×N) = op(A_k)·op(B_k) with A_k at a + k·strideA (stride 0: one A for every k), op(X) = Xᵀ
+ * when its flag is set. The backward products (Ā += C̄·op(B)ᵀ, B̄ += op(A)ᵀ·C̄, transposed back when the
+ * operand was) are GEMMs with other transposition flags, which the GEMM packs for, so they run as fast.
+ */
+import { vAt, gAt, meta, scratchOf } from "./arena";
+import { gemm } from "./gemm";
+
+/** Forward kernel: C_k = op(A_k)·op(B_k). */
+export function matmulForward(t: usize, m: i32): void {
+  const M = meta(t, m, 4), K = meta(t, m, 5), N = meta(t, m, 6), tA = meta(t, m, 7) != 0, tB = meta(t, m, 8) != 0;
+  const batch = meta(t, m, 9), sA = meta(t, m, 10), sB = meta(t, m, 11);
+  for (let k = 0; k < batch; k++) {
+    gemm(vAt(t, meta(t, m, 2) + k * sA), vAt(t, meta(t, m, 3) + k * sB), vAt(t, meta(t, m, 0) + k * M * N), M, K, N, tA, tB, false, scratchOf(t));
+  }
+}
+
+/** Backward kernel:  dC = dA·B + A·dB, so  Ā += C̄·op(B)ᵀ (or its transpose),  B̄ += op(A)ᵀ·C̄ (or its transpose). */
+export function matmulBackward(t: usize, m: i32): void {
+  const M = meta(t, m, 4), K = meta(t, m, 5), N = meta(t, m, 6), tA = meta(t, m, 7) != 0, tB = meta(t, m, 8) != 0;
+  const batch = meta(t, m, 9), sA = meta(t, m, 10), sB = meta(t, m, 11);
+  const s = scratchOf(t);
+  for (let k = 0; k < batch; k++) {
+    const G = gAt(t, meta(t, m, 0) + k * M * N);
+    const a = meta(t, m, 2) + k * sA, b = meta(t, m, 3) + k * sB;
+    if (meta(t, m, 12)) {
+      // Ā (M×K) += C̄·op(B)ᵀ;  stored transposed (K×M): Ā += op(B)·C̄ᵀ
+      if (!tA) gemm(G, vAt(t, b), gAt(t, a), M, N, K, false, !tB, true, s);
+      else gemm(vAt(t, b), G, gAt(t, a), K, N, M, tB, true, true, s);
+    }
+    if (meta(t, m, 13)) {
+      // B̄ (K×N) += op(A)ᵀ·C̄;  stored transposed (N×K): B̄ += C̄ᵀ·op(A)
+      if (!tB) gemm(vAt(t, a), G, gAt(t, b), K, M, N, !tA, false, true, s);
+      else gemm(G, vAt(t, a), gAt(t, b), N, M, K, true, tA, true, s);
+    }
+  }
+}

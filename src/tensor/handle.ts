@@ -1,0 +1,220 @@
+/** @file The n-D `Tensor` handle, `TensorData` (a tensor's plain value) and `tensor()`; how a tensor's elements come to live as scalar nodes or in the tape's tensor arena, and how operands become tensors on a trace. */
+import { Scalar, type Trace, traceOf, activeTrace, describe } from "../trace.js";
+import { AdError, InputError, StaleHandleError } from "../errors.js";
+import { checkShape, sizeOf, fmt } from "./shape.js";
+import { TOp } from "./codes.js";
+
+/** A tensor's plain value: its elements, row-major, and its shape. What `tensor()` makes and what tensor gradients and outputs come back as. */
+export class TensorData {
+  constructor(
+    readonly data: Float64Array,
+    readonly shape: number[],
+  ) {}
+
+  /** Number of elements. */
+  get size(): number {
+    return this.data.length;
+  }
+}
+
+/** What kind of plain value a tensor handle reads back as: a vector input stays a `Float64Array`; anything
+ * made by `tensor()` or a tensor op is `TensorData`. (A type-level tag only.) */
+export type TensorKind = "vector" | "nd";
+
+/** A tensor on a trace: its elements live as consecutive scalar nodes (an input), in the tensor arena (an op's
+ * result), or both once an op or `.at` needed the other form. */
+export class Tensor<K extends TensorKind = "vector"> {
+  declare readonly kind?: K;
+  /** First of `size` consecutive scalar nodes holding the elements, or -1. */
+  private scalars: number;
+  /** Offset of the elements in the tensor arena, or -1. */
+  private arena: number;
+
+  constructor(
+    readonly trace: Trace,
+    readonly shape: readonly number[],
+    scalars: number,
+    arena: number,
+    /** Whether any input reaches this tensor (constants need no backward kernels). */
+    readonly needsGrad: boolean,
+    /** Whether it reads back as TensorData (else a Float64Array: a vector input). */
+    readonly structured: boolean,
+  ) {
+    this.scalars = scalars;
+    this.arena = arena;
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  /** Length of the first axis (the element count of a vector). */
+  get length(): number {
+    return this.shape.length ? this.shape[0] : 1;
+  }
+
+  /** Number of axes. */
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** The first of the scalar nodes holding the elements, recording them (one `item` node each) if needed. */
+  get base(): number {
+    if (this.scalars < 0) {
+      const t = traceOf(this);
+      const off = this.off;
+      const first = t.n;
+      for (let k = 0; k < this.size; k++) t.kernel(TOp.Item, [off, k], 0, 0);
+      this.scalars = first;
+    }
+    return this.scalars;
+  }
+
+  /** The first scalar node of an input tensor (no recording), or -1. */
+  get inputBase(): number {
+    return this.scalars;
+  }
+
+  /** The arena offset of the elements, recording a `pack` of its scalar nodes if needed. */
+  get off(): number {
+    if (this.arena < 0) {
+      const t = traceOf(this);
+      const off = t.tvUsed;
+      t.kernel(TOp.Pack, [off, this.size, this.scalars], this.size, 0);
+      this.arena = off;
+    }
+    return this.arena;
+  }
+
+  /** Element i of a vector, or the element at full index (i, j, …) of an n-D tensor, as a Scalar. */
+  at(...index: number[]): Scalar {
+    const t = traceOf(this);
+    const k = index.length === 1 && this.rank !== 1 ? flatIndex(this.shape, index, true) : flatIndex(this.shape, index, false);
+    if (this.scalars >= 0) return new Scalar(t, this.scalars + k);
+    const off = this.off;
+    return new Scalar(t, t.kernel(TOp.Item, [off, k], 0, 0).node);
+  }
+
+  /** The elements as Scalars, in row-major order. */
+  *[Symbol.iterator](): IterableIterator<Scalar> {
+    for (let i = 0; i < this.size; i++) yield this.at(i);
+  }
+
+  /** A copy of the elements' values, row-major. */
+  get value(): Float64Array {
+    const t = traceOf(this);
+    t.readsValue = true;
+    t.flush();
+    if (this.scalars >= 0) return t.val.slice(this.scalars, this.scalars + this.size);
+    return t.region.tv.slice(this.arena, this.arena + this.size);
+  }
+
+  /** The same elements under another shape (no copy, no node). */
+  view(shape: readonly number[]): Tensor<"nd"> {
+    return new Tensor<"nd">(this.trace, shape, this.scalars, this.arena, this.needsGrad, true);
+  }
+}
+
+/** The row-major position of `index` in `shape` (negative entries count from the end); `flat` takes one index into the flattened tensor. */
+function flatIndex(shape: readonly number[], index: number[], flat: boolean): number {
+  const dims = flat ? [sizeOf(shape)] : shape;
+  if (index.length !== dims.length) {
+    throw new InputError(`a tensor of shape ${fmt(shape)} takes ${dims.length} indices, got ${index.length}`, "at");
+  }
+  let k = 0;
+  for (let d = 0; d < dims.length; d++) {
+    const i = index[d] < 0 ? index[d] + dims[d] : index[d];
+    if (!Number.isInteger(i) || i < 0 || i >= dims[d]) {
+      throw new InputError(`index ${index[d]} out of range for axis ${d} of a tensor of shape ${fmt(shape)}`, "at");
+    }
+    k = k * dims[d] + i;
+  }
+  return k;
+}
+
+/** The shape of nested number arrays (rectangular), or an InputError. */
+function nestedShape(x: unknown, path: string): number[] {
+  if (typeof x === "number") return [];
+  if (!Array.isArray(x) && !(x instanceof Float64Array)) throw new InputError(`expected numbers or nested arrays of numbers, got ${describe(x)}`, path);
+  if (x.length === 0) return [0];
+  const inner = nestedShape(x[0], `${path}[0]`);
+  return [x.length, ...inner];
+}
+
+/** Makes a tensor value from data (a Float64Array or number[] with `shape`, or nested arrays whose shape is inferred). Used inside a transformed function as a constant, or passed as an input (its gradient comes back as TensorData). */
+export function tensor(data: Float64Array | readonly unknown[] | number, shape?: readonly number[]): TensorData {
+  const dims = checkShape(shape ?? nestedShape(data, "data"));
+  const flat = new Float64Array(sizeOf(dims));
+  let k = 0;
+  const fill = (x: unknown, d: number, path: string): void => {
+    if (d === dims.length && shape === undefined) {
+      if (typeof x !== "number") throw new InputError(`expected a number, got ${describe(x)}`, path);
+      flat[k++] = x;
+      return;
+    }
+    const xs = x as ArrayLike<unknown>;
+    if (xs.length !== dims[d]) throw new InputError(`ragged nested array: expected length ${dims[d]}, got ${xs.length}`, path);
+    for (let i = 0; i < xs.length; i++) fill(xs[i], d + 1, `${path}[${i}]`);
+  };
+  if (shape === undefined) fill(data, 0, "data");
+  else {
+    const src = typeof data === "number" ? [data] : data;
+    if (!(src instanceof Float64Array) && !(Array.isArray(src) && src.every((v) => typeof v === "number"))) {
+      throw new InputError(`with a shape, data must be a Float64Array or a flat number[], got ${describe(data)}`, "data");
+    }
+    if (src.length !== flat.length) throw new InputError(`data has ${src.length} elements, shape ${fmt(dims)} needs ${flat.length}`, "data");
+    flat.set(src as ArrayLike<number>);
+  }
+  return new TensorData(flat, dims);
+}
+
+/** Anything a tensor op accepts: a handle, a constant (TensorData, Float64Array, number[]), or a number or Scalar (broadcast). */
+export type TensorLike = Tensor<TensorKind> | TensorData | Float64Array | readonly number[] | Scalar | number;
+
+/** Whether x is a tensor operand rather than a scalar one. */
+export function isTensorLike(x: unknown): boolean {
+  return x instanceof Tensor || x instanceof TensorData || x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === "number"));
+}
+
+/** The trace a tensor op records onto: the first handle's, else the active one (constants only). */
+export function traceFor(xs: readonly unknown[], op: string): Trace {
+  for (const x of xs) if (x instanceof Tensor || x instanceof Scalar) return x.trace;
+  const t = activeTrace();
+  if (!t) throw new AdError("NO_TRACE", `${op}: tensor ops run inside a transformed function (grad, vjp, compile …); got constants only, outside any`);
+  return t;
+}
+
+/** Records a constant tensor on t (its data copied into the arena once per trace). */
+function constantTensor(t: Trace, data: Float64Array, shape: readonly number[], key: object | undefined): Tensor<"nd"> {
+  const cached = key && (t.constantTensors.get(key) as Tensor<"nd"> | undefined);
+  if (cached) return cached;
+  const off = t.tvUsed;
+  t.kernel(TOp.Const, [off, data.length], data.length, 0);
+  t.region.tv.set(data, off);
+  const h = new Tensor<"nd">(t, shape, -1, off, false, true);
+  if (key) t.constantTensors.set(key, h);
+  return h;
+}
+
+/** Operand x as a tensor on trace t: handles checked, constants recorded, scalars packed as 0-d tensors. */
+export function asTensor(t: Trace, x: unknown, op: string): Tensor<TensorKind> {
+  if (x instanceof Tensor) {
+    if (x.trace !== t) throw foreignHandle(x.trace, op);
+    return x;
+  }
+  if (x instanceof TensorData) return constantTensor(t, x.data, x.shape, x);
+  if (x instanceof Float64Array) return constantTensor(t, x, [x.length], x);
+  if (typeof x === "number") return constantTensor(t, new Float64Array([x]), [], undefined);
+  if (Array.isArray(x) && x.every((v) => typeof v === "number")) return constantTensor(t, Float64Array.from(x), [x.length], undefined);
+  if (x instanceof Scalar) {
+    if (x.trace !== t) throw foreignHandle(x.trace, op);
+    return new Tensor<"nd">(t, [], x.idx, -1, true, true);
+  }
+  throw new InputError(`${op}: expected a Tensor, TensorData, Float64Array, number[], Scalar or number, got ${describe(x)}`, "operand");
+}
+
+function foreignHandle(t: Trace, op: string): AdError {
+  if (!t.live) return new StaleHandleError(`a handle passed to ${op}`);
+  return new AdError("NESTING", `${op}: a handle of another transform's trace was used here`);
+}

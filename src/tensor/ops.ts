@@ -1,0 +1,211 @@
+/** @file The TS half of the tensor op table: each primitive tensor op's shape rule and the meta its kernel reads (assembly/kernels.ts holds the kernels). Elementwise ops reuse the scalar op table's rows; composed tensor ops live in compose.ts.
+ *
+ * Each recorder checks shapes (a ShapeError names both), computes the output shape, and records one kernel
+ * node. Nothing is computed until a flush. Operand offsets are taken before the output's (taking an
+ * operand's offset may record a `pack`).
+ */
+import { type Trace } from "../trace.js";
+import { ShapeError, InputError } from "../errors.js";
+import { Tensor, TensorData, asTensor, traceFor, type TensorKind } from "./handle.js";
+import { TOp } from "./codes.js";
+import { broadcastShapes, broadcastStrides, collapse, sizeOf, stridesOf, normAxis, fmt, checkShape } from "./shape.js";
+
+type T = Tensor<TensorKind>;
+/** A tensor op's result handle. */
+export type Out = Tensor<"nd">;
+
+/** Scalar op codes whose tensor result carries no derivative (masks and stopGradient). */
+const NO_GRAD = new Set([26, 27, 28, 29, 30, 31]);
+
+function result(t: Trace, shape: readonly number[], off: number, needsGrad: boolean): Out {
+  return new Tensor<"nd">(t, shape, -1, off, needsGrad, true);
+}
+
+/** Scalar op `code` (a row of the scalar op table) over every element, with NumPy broadcasting of a and b. */
+export function map(code: number, name: string, x: unknown, y?: unknown): Out {
+  const t = traceFor(y === undefined ? [x] : [x, y], name);
+  const a = asTensor(t, x, name);
+  const b = y === undefined ? undefined : asTensor(t, y, name);
+  const shape = b ? broadcastShapes(a.shape, b.shape, name) : a.shape.slice();
+  const n = sizeOf(shape);
+  const { dims, strides } = collapse(shape, [broadcastStrides(a.shape, shape), b ? broadcastStrides(b.shape, shape) : shape.map(() => 0)]);
+  const ao = a.off, bo = b ? b.off : -1;
+  const ga = a.needsGrad && !NO_GRAD.has(code), gb = !!b?.needsGrad && !NO_GRAD.has(code);
+  const off = t.tvUsed, roff = t.trUsed;
+  const words = [off, n, code, ao, bo, ga ? roff : -1, gb ? roff + (ga ? n : 0) : -1, 0, dims.length, ...dims, ...strides[0], ...strides[1]];
+  t.kernel(TOp.Map, words, n, (ga ? n : 0) + (gb ? n : 0));
+  return result(t, shape, off, ga || gb);
+}
+
+/** Options of `matmul`: multiply by the transpose of an operand without materialising it. */
+export interface MatmulOptions {
+  transposeA?: boolean;
+  transposeB?: boolean;
+}
+
+/** Matrix product op(a)·op(b) of 2-D tensors, or batched over leading axes (equal batch shapes, or one operand 2-D); a 1-D operand is a row (a) or column (b) vector. */
+export function matmul(x: unknown, y: unknown, opts: MatmulOptions = {}): Out {
+  const t = traceFor([x, y], "matmul");
+  let a = asTensor(t, x, "matmul"), b = asTensor(t, y, "matmul");
+  const va = a.rank === 1, vb = b.rank === 1;
+  if (va) a = a.view([1, a.shape[0]]);
+  if (vb) b = b.view([b.shape[0], 1]);
+  if (a.rank < 2 || b.rank < 2) throw new ShapeError(`matmul: needs tensors of rank ≥ 1, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  const tA = !!opts.transposeA && !va, tB = !!opts.transposeB && !vb;
+  const [ra, ca] = a.shape.slice(-2), [rb, cb] = b.shape.slice(-2);
+  const M = tA ? ca : ra, K = tA ? ra : ca, K2 = tB ? cb : rb, N = tB ? rb : cb;
+  if (K !== K2) throw new ShapeError(`matmul: inner dimensions differ: ${fmt(x instanceof Tensor ? x.shape : a.shape)}${tA ? "ᵀ" : ""} · ${fmt(y instanceof Tensor ? y.shape : b.shape)}${tB ? "ᵀ" : ""} (${K} vs ${K2})`);
+  const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
+  const same = batchA.length === batchB.length && batchA.every((d, i) => d === batchB[i]);
+  if (!same && batchA.length && batchB.length) throw new ShapeError(`matmul: batch shapes ${fmt(batchA)} and ${fmt(batchB)} differ (shapes ${fmt(a.shape)} and ${fmt(b.shape)})`);
+  const batchShape = batchA.length ? batchA : batchB, batch = sizeOf(batchShape);
+  const shape = [...batchShape, M, N];
+  const ao = a.off, bo = b.off;
+  const e = t.e;
+  const scratch = Math.max(e.gemmScratchBytes(M, K, N, +tA, +tB), e.gemmScratchBytes(M, N, K, 0, +!tB), e.gemmScratchBytes(K, N, M, +tB, 1), e.gemmScratchBytes(K, M, N, +!tA, 0), e.gemmScratchBytes(N, M, K, 1, +tA));
+  const off = t.tvUsed;
+  const words = [off, sizeOf(shape), ao, bo, M, K, N, +tA, +tB, batch, batchA.length ? M * K : 0, batchB.length ? K * N : 0, +a.needsGrad, +b.needsGrad];
+  t.kernel(TOp.MatMul, words, sizeOf(shape), 0, scratch);
+  const out = result(t, shape, off, a.needsGrad || b.needsGrad);
+  if (va || vb) return out.view(shape.filter((_, i) => !((va && i === shape.length - 2) || (vb && i === shape.length - 1))));
+  return out;
+}
+
+/** The axes an op reduces: all when undefined; each normalised, sorted descending, duplicates rejected. */
+function reducedAxes(axis: number | readonly number[] | undefined, rank: number, op: string): number[] {
+  if (axis === undefined) return Array.from({ length: rank }, (_, i) => rank - 1 - i);
+  const list = (typeof axis === "number" ? [axis] : [...axis]).map((a) => normAxis(a, rank, op));
+  if (new Set(list).size !== list.length) throw new InputError(`${op}: repeated axis in ${fmt(list)}`, "axis");
+  return list.sort((p, q) => q - p);
+}
+
+/** Reduces x along one axis with kernel `code` (keeping that axis with length 1). */
+function reduceAxis(t: Trace, x: T, axis: number, code: number): Out {
+  const shape = x.shape;
+  const outer = sizeOf(shape.slice(0, axis)), len = shape[axis], inner = sizeOf(shape.slice(axis + 1));
+  const kept = shape.map((d, i) => (i === axis ? 1 : d));
+  const n = outer * inner;
+  const xo = x.off;
+  const off = t.tvUsed, roff = t.trUsed;
+  const res = code === TOp.Max || code === TOp.Min ? n : 0;
+  t.kernel(code, [off, n, xo, outer, len, inner, +x.needsGrad, res ? roff : -1], n, res);
+  return result(t, kept, off, x.needsGrad);
+}
+
+/** A reduction (sum, max, min, logsumexp) over `axis` (all axes when undefined), dropping the reduced axes unless `keepDims`. */
+export function reduce(code: number, name: string, x: unknown, axis?: number | readonly number[], keepDims = false): Out {
+  const t = traceFor([x], name);
+  let h: T = asTensor(t, x, name);
+  const axes = reducedAxes(axis, h.rank, name);
+  if ((code !== TOp.Sum) && axes.some((a) => h.shape[a] === 0)) throw new ShapeError(`${name}: cannot reduce an empty axis of shape ${fmt(h.shape)}`);
+  const shape = h.shape.filter((_, i) => !axes.includes(i));
+  if (axes.length === 0) return h.view(h.shape);
+  // NOTE: max, min and logsumexp over several axes are not compositions of one-axis reductions in general
+  // (logsumexp is; max and min are too) — all four are, so reduce one axis at a time, innermost first.
+  for (const a of axes) h = reduceAxis(t, h, a, code);
+  return h.view(keepDims ? h.shape : shape);
+}
+
+/** A strided copy of x: y[idx] = x[base + Σ idx_d·strides_d] for y of shape `shape`. */
+function strided(t: Trace, x: T, shape: readonly number[], base: number, strides: readonly number[]): Out {
+  const { dims, strides: s } = collapse(shape, [strides]);
+  const xo = x.off;
+  const off = t.tvUsed, n = sizeOf(shape);
+  t.kernel(TOp.Strided, [off, n, xo, +x.needsGrad, base, dims.length, ...dims, ...s[0]], n, 0);
+  return result(t, shape, off, x.needsGrad);
+}
+
+/** The axes of x permuted (reversed when `perm` is omitted). */
+export function transpose(x: unknown, perm?: readonly number[]): Out {
+  const t = traceFor([x], "transpose");
+  const h = asTensor(t, x, "transpose");
+  const p = perm ? perm.map((a) => normAxis(a, h.rank, "transpose")) : h.shape.map((_, i) => h.rank - 1 - i);
+  if (p.length !== h.rank || new Set(p).size !== p.length) throw new InputError(`transpose: ${fmt(perm ?? [])} is not a permutation of ${h.rank} axes`, "perm");
+  const s = stridesOf(h.shape);
+  return strided(t, h, p.map((a) => h.shape[a]), 0, p.map((a) => s[a]));
+}
+
+/** x broadcast to `shape` (NumPy rules); its gradient sums over the broadcast axes. */
+export function broadcastTo(x: unknown, shape: readonly number[]): Out {
+  const t = traceFor([x], "broadcastTo");
+  const h = asTensor(t, x, "broadcastTo");
+  const target = checkShape(shape);
+  const b = broadcastShapes(h.shape, target, "broadcastTo");
+  if (b.length !== target.length || b.some((d, i) => d !== target[i])) throw new ShapeError(`broadcastTo: shape ${fmt(h.shape)} does not broadcast to ${fmt(target)}`);
+  return strided(t, h, target, 0, broadcastStrides(h.shape, target));
+}
+
+/** The block of x starting at `begin` with `size` elements per axis (-1: to the end); numbers for a vector. Every bound is checked. */
+export function slice(x: unknown, begin: number | readonly number[], size?: number | readonly number[]): Out {
+  const t = traceFor([x], "slice");
+  const h = asTensor(t, x, "slice");
+  const b = typeof begin === "number" ? [begin] : [...begin];
+  const z = size === undefined ? b.map(() => -1) : typeof size === "number" ? [size] : [...size];
+  if (b.length !== h.rank || z.length !== h.rank) throw new InputError(`slice: a tensor of shape ${fmt(h.shape)} needs ${h.rank} begins and sizes, got ${b.length} and ${z.length}`, "begin");
+  const shape = h.shape.map((d, i) => {
+    const start = b[i] < 0 ? b[i] + d : b[i];
+    const len = z[i] === -1 ? d - start : z[i];
+    if (!Number.isInteger(start) || !Number.isInteger(len) || start < 0 || len < 0 || start + len > d) {
+      throw new InputError(`slice: begin ${b[i]}, size ${z[i]} is out of range for axis ${i} of shape ${fmt(h.shape)}`, "begin");
+    }
+    b[i] = start;
+    return len;
+  });
+  const s = stridesOf(h.shape);
+  return strided(t, h, shape, b.reduce((acc, v, i) => acc + v * s[i], 0), s);
+}
+
+/** The slices of x at `indices` along `axis` (negative indices count from the end); every index is checked. */
+export function gather(x: unknown, indices: ArrayLike<number>, axis = 0): Out {
+  const t = traceFor([x], "gather");
+  const h = asTensor(t, x, "gather");
+  const ax = normAxis(axis, h.rank, "gather");
+  const len = h.shape[ax];
+  const idx = Array.from(indices, (i, k) => {
+    const j = i < 0 ? i + len : i;
+    if (!Number.isInteger(j) || j < 0 || j >= len) throw new InputError(`gather: index ${i} (at ${k}) is out of range for axis ${ax} of length ${len}`, `indices[${k}]`);
+    return j;
+  });
+  const outer = sizeOf(h.shape.slice(0, ax)), inner = sizeOf(h.shape.slice(ax + 1));
+  const shape = [...h.shape.slice(0, ax), idx.length, ...h.shape.slice(ax + 1)];
+  const xo = h.off;
+  const off = t.tvUsed, n = sizeOf(shape);
+  t.kernel(TOp.Gather, [off, n, xo, +h.needsGrad, outer, len, inner, idx.length, ...idx], n, 0);
+  return result(t, shape, off, h.needsGrad);
+}
+
+/** The tensors joined along an existing `axis`; every other axis must agree. */
+export function concat(xs: readonly unknown[], axis = 0): Out {
+  if (!Array.isArray(xs) || xs.length === 0) throw new InputError("concat: expected a non-empty array of tensors", "xs");
+  const t = traceFor(xs, "concat");
+  const hs = xs.map((x) => asTensor(t, x, "concat"));
+  const first = hs[0].shape;
+  const ax = normAxis(axis, first.length, "concat");
+  for (const h of hs) {
+    if (h.rank !== first.length || h.shape.some((d, i) => i !== ax && d !== first[i])) throw new ShapeError(`concat: shapes ${fmt(first)} and ${fmt(h.shape)} differ off axis ${ax}`);
+  }
+  const outer = sizeOf(first.slice(0, ax)), inner = sizeOf(first.slice(ax + 1));
+  const total = hs.reduce((s, h) => s + h.shape[ax], 0);
+  const shape = first.map((d, i) => (i === ax ? total : d));
+  const parts = hs.flatMap((h) => [h.off, h.shape[ax] * inner, +h.needsGrad]);
+  const off = t.tvUsed, n = sizeOf(shape);
+  t.kernel(TOp.Concat, [off, n, outer, total * inner, hs.length, ...parts], n, 0);
+  return result(t, shape, off, hs.some((h) => h.needsGrad));
+}
+
+/** x with a new shape of the same size (-1 once: inferred); no copy, no node. */
+export function reshape(x: unknown, shape: readonly number[]): Out {
+  const t = traceFor([x], "reshape");
+  const h = asTensor(t, x, "reshape");
+  const free = shape.filter((d) => d === -1).length;
+  if (free > 1) throw new InputError(`reshape: at most one -1 in ${fmt(shape)}`, "shape");
+  const known = sizeOf(shape.filter((d) => d !== -1));
+  const target = checkShape(shape.map((d) => (d === -1 ? (known ? h.size / known : 0) : d)));
+  if (sizeOf(target) !== h.size) throw new ShapeError(`reshape: cannot view shape ${fmt(h.shape)} (${h.size} elements) as ${fmt(shape)}`);
+  return h.view(target);
+}
+
+/** The plain value of a tensor handle (a copy). */
+export function valueOf(h: T): TensorData {
+  return new TensorData(h.value, h.shape.slice());
+}
