@@ -124,22 +124,42 @@ function packBlock(x: usize, si: i32, sp: i32, len: i32, kc: i32, dst: usize): v
   if (rows > 3) storeRow(c + 3 * ldc, c30, c31, cols, add);
 }
 
-/** y[j] (+)= Σ_p x[p]·r[j·ld + p] for j < len: one dot product per (contiguous) row of r. */
+/** y[j] (+)= Σ_p x[p]·r[j·ld + p] for j < len: dot products of x with (contiguous) rows of r, 4 rows at a time. */
 function dots(x: usize, r: usize, ld: i32, k: i32, y: usize, len: i32, add: bool): void {
-  const k4 = <usize>(k & ~3) << 3, k2 = <usize>(k & ~1) << 3, kb = <usize>k << 3;
-  for (let j = 0; j < len; j++) {
+  const ldb = <usize>ld << 3, k2 = <usize>(k & ~1) << 3, odd = (k & 1) != 0;
+  let j = 0;
+  for (; j + 4 <= len; j += 4) {
+    const r1 = r + ldb, r2 = r1 + ldb, r3 = r2 + ldb;
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+    for (let o: usize = 0; o < k2; o += 16) {
+      const xv = v128.load(x + o);
+      s0 = f64x2.add(s0, f64x2.mul(xv, v128.load(r + o))); s1 = f64x2.add(s1, f64x2.mul(xv, v128.load(r1 + o)));
+      s2 = f64x2.add(s2, f64x2.mul(xv, v128.load(r2 + o))); s3 = f64x2.add(s3, f64x2.mul(xv, v128.load(r3 + o)));
+    }
+    // horizontal sums: lo = (Σs0, Σs1), hi = (Σs2, Σs3)
+    let lo = f64x2.add(f64x2.shuffle(s0, s1, 0, 2), f64x2.shuffle(s0, s1, 1, 3));
+    let hi = f64x2.add(f64x2.shuffle(s2, s3, 0, 2), f64x2.shuffle(s2, s3, 1, 3));
+    if (odd) {
+      const xv = v128.load64_splat(x + k2);
+      lo = f64x2.add(lo, f64x2.mul(xv, v128.load64_lane(r1 + k2, v128.load64_zero(r + k2), 1)));
+      hi = f64x2.add(hi, f64x2.mul(xv, v128.load64_lane(r3 + k2, v128.load64_zero(r2 + k2), 1)));
+    }
+    storeRow(y + (<usize>j << 3), lo, hi, 4, add);
+    r += ldb << 2;
+  }
+  for (; j < len; j++) {              // 0 to 3 rows left, one at a time
     let s0 = f64x2.splat(0), s1 = f64x2.splat(0), o: usize = 0;
-    for (; o < k4; o += 32) {
+    for (; o + 32 <= k2; o += 32) {
       s0 = f64x2.add(s0, f64x2.mul(v128.load(x + o), v128.load(r + o)));
       s1 = f64x2.add(s1, f64x2.mul(v128.load(x + o, 16), v128.load(r + o, 16)));
     }
-    if (o < k2) { s0 = f64x2.add(s0, f64x2.mul(v128.load(x + o), v128.load(r + o))); o += 16; }
+    if (o < k2) s0 = f64x2.add(s0, f64x2.mul(v128.load(x + o), v128.load(r + o)));
     s0 = f64x2.add(s0, s1);
     let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
-    if (o < kb) s += load<f64>(x + o) * load<f64>(r + o);
+    if (odd) s += load<f64>(x + k2) * load<f64>(r + k2);
     const q = y + (<usize>j << 3);
     store<f64>(q, add ? load<f64>(q) + s : s);
-    r += <usize>ld << 3;
+    r += ldb;
   }
 }
 
@@ -198,17 +218,18 @@ function blocked(a: usize, ai: i32, ap: i32, b: usize, bj: i32, bp: i32, c: usiz
  *  transB), all row-major f64 at byte addresses; `scratch` (16-byte aligned) holds gemmScratchBytes bytes. */
 export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool, accumulate: bool, scratch: usize): void {
   if (m <= 0 || n <= 0) return;
+  if (k == 1 || m == 1) transA = false;       // a vector is stored the same either way
+  if (k == 1 || n == 1) transB = false;
   if (k <= 0) {
     if (!accumulate) memory.fill(c, 0, <usize>m * <usize>n << 3);
-  } else if (n == 1 && (!transA || m == 1)) { // C column = rows of A · the vector B (one row of A when m == 1)
-    dots(b, a, k, k, c, m, accumulate);
-  } else if (n == 1) {                         // C column = Aᵀ (stored K×M) · the vector B
-    axpys(b, 1, a, m, k, c, m, accumulate);
+  } else if (n == 1) {                         // C column = op(A) · the vector B
+    if (transA) axpys(b, 1, a, m, k, c, m, accumulate);
+    else dots(b, a, k, k, c, m, accumulate);
   } else if (m < MR && !transB) {              // each C row = a row of op(A) · B
     for (let i = 0; i < m; i++) {
       axpys(a + (<usize>(transA ? i : i * k) << 3), transA ? m : 1, b, n, k, c + (<usize>(i * n) << 3), n, accumulate);
     }
-  } else if (m < MR && (!transA || m == 1)) {  // each C row = a (contiguous) row of op(A) · Bᵀ
+  } else if (m < MR && !transA) {              // each C row = a row of A · Bᵀ
     for (let i = 0; i < m; i++) dots(a + (<usize>(i * k) << 3), b, k, k, c + (<usize>(i * n) << 3), n, accumulate);
   } else {
     blocked(a, transA ? 1 : k, transA ? m : 1, b, transB ? k : 1, transB ? 1 : n, c, m, k, n, accumulate, scratch);

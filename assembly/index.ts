@@ -6,6 +6,7 @@ export { Op } from "./ops";
 export { TOp } from "./kernels";
 export { arenaReserve } from "./arena";
 export { gemmScratchBytes } from "./gemm";
+export { linalgScratchBytes } from "./linalg";
 export { NODE_BYTES, HEADER_BYTES, TENSOR_OP_BASE } from "./layout";
 export { tapeNew, tapeResize, tapeFree, setLimit } from "./tape";
 export { compute, clearAdjoints, reverse, reverseRange, replay, replayGradient, recordGuards } from "./sweep";

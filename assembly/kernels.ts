@@ -7,12 +7,13 @@ import { mapForward, mapBackward, packForward, packBackward, itemForward, itemBa
 import { sumForward, sumBackward, extremeForward, extremeBackward, lseForward, lseBackward } from "./reduce";
 import { stridedForward, stridedBackward, gatherForward, gatherBackward, concatForward, concatBackward } from "./gather";
 import { matmulForward, matmulBackward } from "./matmul";
+import { choleskyForward, choleskyBackwardKernel, solveForward, solveBackwardKernel, logdetForward, logdetBackwardKernel } from "./decomp";
 
 /** Tensor op codes (from TENSOR_OP_BASE = 128 on). */
 export enum TOp {
   Const = 128, Pack = 129, Item = 130, Map = 131, MatMul = 132, Sum = 133, Max = 134, Min = 135,
-  LogSumExp = 136, Strided = 137, Gather = 138, Concat = 139,
-  End = 140,
+  LogSumExp = 136, Strided = 137, Gather = 138, Concat = 139, Cholesky = 140, Solve = 141, Logdet = 142,
+  End = 143,
 }
 
 /** Runs the forward kernel of kernel node (op, meta m) of tape `t`; returns its scalar value (an `item`), else 0. */
@@ -30,6 +31,9 @@ export function kernelForward(t: usize, op: i32, m: i32): f64 {
     case TOp.Strided: { stridedForward(t, m); break; }
     case TOp.Gather: { gatherForward(t, m); break; }
     case TOp.Concat: { concatForward(t, m); break; }
+    case TOp.Cholesky: { choleskyForward(t, m); break; }
+    case TOp.Solve: { solveForward(t, m); break; }
+    case TOp.Logdet: { logdetForward(t, m); break; }
     default: return NaN;
   }
   return 0;
@@ -49,6 +53,9 @@ export function kernelBackward(t: usize, op: i32, m: i32, g: f64): void {
     case TOp.Strided: { stridedBackward(t, m); break; }
     case TOp.Gather: { gatherBackward(t, m); break; }
     case TOp.Concat: { concatBackward(t, m); break; }
+    case TOp.Cholesky: { choleskyBackwardKernel(t, m); break; }
+    case TOp.Solve: { solveBackwardKernel(t, m); break; }
+    case TOp.Logdet: { logdetBackwardKernel(t, m); break; }
     default: break;
   }
 }

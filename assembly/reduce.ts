@@ -12,12 +12,42 @@ export function sumForward(t: usize, m: i32): void {
   const outer = meta(t, m, 3), len = meta(t, m, 4), inner = meta(t, m, 5);
   for (let o = 0; o < outer; o++) {
     const py = y + (<usize>(o * inner) << 3);
+    if (inner == 1) {
+      store<f64>(py, total(x + (<usize>(o * len) << 3), len));
+      continue;
+    }
     memory.fill(py, 0, <usize>inner << 3);
     for (let l = 0; l < len; l++) {
       const px = x + (<usize>((o * len + l) * inner) << 3);
       addInto(py, px, inner);
     }
   }
+}
+
+/** Σ src[i] for i < n, in four lanes. */
+function total(src: usize, n: i32): f64 {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 3;
+    s0 = f64x2.add(s0, v128.load(src + o));
+    s1 = f64x2.add(s1, v128.load(src + o, 16));
+  }
+  const s = f64x2.add(s0, s1);
+  let r = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  for (; i < n; i++) r += load<f64>(src + (<usize>i << 3));
+  return r;
+}
+
+/** dst[i] += c for i < n, two lanes at a time. */
+function addScalar(dst: usize, c: f64, n: i32): void {
+  const v = f64x2.splat(c);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const o = <usize>i << 3;
+    v128.store(dst + o, f64x2.add(v128.load(dst + o), v));
+  }
+  if (i < n) store<f64>(dst + (<usize>i << 3), load<f64>(dst + (<usize>i << 3)) + c);
 }
 
 /** dst[i] += src[i] for i < n, two lanes at a time. */
@@ -40,7 +70,8 @@ export function sumBackward(t: usize, m: i32): void {
   const outer = meta(t, m, 3), len = meta(t, m, 4), inner = meta(t, m, 5);
   for (let o = 0; o < outer; o++) {
     const py = gy + (<usize>(o * inner) << 3);
-    for (let l = 0; l < len; l++) addInto(gx + (<usize>((o * len + l) * inner) << 3), py, inner);
+    if (inner == 1) addScalar(gx + (<usize>(o * len) << 3), load<f64>(py), len);
+    else for (let l = 0; l < len; l++) addInto(gx + (<usize>((o * len + l) * inner) << 3), py, inner);
   }
 }
 

@@ -17,6 +17,7 @@ export {
 export {
   sum, mean, amax, amin, logsumexp, softmax, logSoftmax, dot, norm, mse, crossEntropy, stack,
 } from "./tensor/compose.js";
+export { cholesky, solve, logdet } from "./tensor/linalg.js";
 export type { Tree, InputOf, GradOf } from "./tree.js";
 export * from "./errors.js";
 export {

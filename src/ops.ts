@@ -6,9 +6,9 @@
 import { Scalar, Trace, describe, type Operand } from "./trace.js";
 import { need, whenLoaded, type Engine } from "./wasm.js";
 import { AdError, InputError } from "./errors.js";
-import { isTensorLike, type Tensor, type TensorLike } from "./tensor/handle.js";
-import { map } from "./tensor/ops.js";
-import { whereTensor } from "./tensor/compose.js";
+import { isTensorLike, Tensor, type TensorKind, type TensorLike } from "./tensor/handle.js";
+import { map, matmul, reshape, transpose, slice, gather, broadcastTo, type MatmulOptions } from "./tensor/ops.js";
+import { whereTensor, sum, mean, amax, amin, logsumexp, softmax, logSoftmax, dot, norm } from "./tensor/compose.js";
 
 /** Op codes, identical to `enum Op` in assembly/ops.ts (checked against the engine's exports on load). */
 export const Op = {
@@ -285,4 +285,23 @@ const proto = Scalar.prototype as unknown as Record<string, unknown>;
 for (const [name, f] of Object.entries(unaries)) proto[name] = function (this: Scalar) { return (f as Unary)(this); };
 for (const [name, f] of Object.entries({ ...binaries, ...comparisons })) {
   proto[name] = function (this: Scalar, y: Operand) { return (f as (a: Operand, b: Operand) => unknown)(this, y); };
+}
+
+/** The chained forms on tensors: every elementwise op, and the tensor ops that take one tensor first. */
+const tensorMethods = {
+  matmul: (x: Tensor<TensorKind>, y: TensorLike, o?: MatmulOptions) => matmul(x, y, o),
+  sum, mean, amax, amin, logsumexp, softmax, logSoftmax, dot, norm, reshape, transpose, slice, gather, broadcastTo,
+};
+type Rest<F> = F extends (x: never, ...rest: infer R) => infer Y ? (...rest: R) => Y : never;
+type TensorChained = { [K in keyof typeof unaries]: () => Tensor<"nd"> } & {
+  [K in keyof typeof binaries]: (y: TensorLike) => Tensor<"nd">;
+} & { [K in keyof typeof tensorMethods]: Rest<(typeof tensorMethods)[K]> };
+declare module "./tensor/handle.js" {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Tensor<K extends TensorKind> extends TensorChained {}
+}
+const tproto = Tensor.prototype as unknown as Record<string, unknown>;
+for (const [name, f] of Object.entries(unaries)) tproto[name] = function (this: Tensor) { return (f as Unary)(this); };
+for (const [name, f] of Object.entries({ ...binaries, ...tensorMethods })) {
+  tproto[name] = function (this: Tensor, ...rest: unknown[]) { return (f as (a: unknown, ...r: unknown[]) => unknown)(this, ...rest); };
 }

@@ -51,6 +51,8 @@ export class Region extends TapeViews {
   /** The tape header (u32 fields, assembly/layout.ts), the tensor value arena and the kernel meta. */
   hdr!: Uint32Array;
   tv!: Float64Array;
+  /** The tensor adjoint arena (same offsets as `tv`). */
+  tg!: Float64Array;
   meta!: Int32Array;
   private readonly renew = () => this.views();
 
@@ -91,6 +93,7 @@ export class Region extends TapeViews {
     this.adj = new Float64Array(buf, h[7], cap);
     this.pre = new Float64Array(buf, h[8], h[8] ? cap : 0);
     this.tv = new Float64Array(buf, h[H_TV], h[H_TCAP]);
+    this.tg = new Float64Array(buf, h[H_TV + 1], h[H_TCAP]);
     this.meta = new Int32Array(buf, h[H_META], h[H_MCAP]);
     this.trace?.adopt(this);
   }

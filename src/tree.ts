@@ -1,5 +1,6 @@
 /** @file Parameter trees (API.md §Inputs): recording a tree's leaves as inputs, and reading gradients back in the same structure. */
-import { Scalar, type Trace, describe } from "./trace.js";
+import { Scalar, type Trace, describe, tensorModeError } from "./trace.js";
+import { TOp } from "./tensor/codes.js";
 import { Tensor, TensorData, type TensorKind } from "./tensor/handle.js";
 import { fmt } from "./tensor/shape.js";
 import { InputError } from "./errors.js";
@@ -41,11 +42,17 @@ function isVector(x: unknown): x is Float64Array | number[] {
 /** Records every leaf of `x` as input nodes on `t` and returns the matching tree of handles. */
 export function recordInputs(t: Trace, x: unknown, path = "x"): HandleTree {
   if (typeof x === "number") return new Scalar(t, t.leaf(x, true));
-  if (isVector(x) || x instanceof TensorData) {
-    const data = x instanceof TensorData ? x.data : x;
+  if (isVector(x)) {
     const base = t.n;
-    for (let i = 0; i < data.length; i++) t.leaf(data[i], true);
-    return x instanceof TensorData ? new Tensor<"nd">(t, x.shape.slice(), base, -1, true, true) : new Tensor(t, [data.length], base, -1, true, false);
+    for (let i = 0; i < x.length; i++) t.leaf(x[i], true);
+    return new Tensor(t, [x.length], base, -1, true, false);
+  }
+  if (x instanceof TensorData) {
+    // A tensor input lives in the arena (no scalar node per element): a constant-like node whose adjoint is read back.
+    const off = t.tvUsed;
+    t.kernel(TOp.Const, [off, x.size], x.size, 0);
+    t.region.tv.set(x.data, off);
+    return new Tensor<"nd">(t, x.shape.slice(), -1, off, true, true);
   }
   if (Array.isArray(x)) return x.map((c, i) => recordInputs(t, c, `${path}[${i}]`));
   if (typeof x === "object" && x !== null && isPlainObject(x)) {
@@ -60,9 +67,9 @@ export function recordInputs(t: Trace, x: unknown, path = "x"): HandleTree {
 }
 
 /** Reads the adjoints of a tree of input handles into a gradient tree of the same structure. */
-export function readGradients(t: { readonly adj: Float64Array }, h: HandleTree): unknown {
+export function readGradients(t: { readonly adj: Float64Array; readonly tg?: Float64Array }, h: HandleTree): unknown {
   if (h instanceof Scalar) return t.adj[h.idx];
-  if (h instanceof Tensor) return plainTensor(h, t.adj.slice(h.inputBase, h.inputBase + h.size));
+  if (h instanceof Tensor) return plainTensor(h, inputSlice(t, h).slice());
   if (Array.isArray(h)) return h.map((c) => readGradients(t, c));
   const out: { [key: string]: unknown } = {};
   for (const k of Object.keys(h)) out[k] = readGradients(t, h[k]);
@@ -79,8 +86,16 @@ export function zeroGradients(h: HandleTree): unknown {
   return out;
 }
 
-/** Writes the leaves of x (shaped like the recorded input) into `target` at their input nodes, checking the structure. */
-export function writeLeaves(target: Float64Array, h: HandleTree, x: unknown, path: string): void {
+/** The adjoints (or, given `tv` as `tg`, the values) of an input tensor's elements: a view. */
+export function inputSlice(t: { readonly adj: Float64Array; readonly tg?: Float64Array }, h: Tensor<TensorKind>): Float64Array {
+  if (h.inputBase >= 0) return t.adj.subarray(h.inputBase, h.inputBase + h.size);
+  if (!t.tg) throw tensorModeError("this transform over tensor(…) inputs");
+  return t.tg.subarray(h.arenaOffset, h.arenaOffset + h.size);
+}
+
+/** Writes the leaves of x (shaped like the recorded input) into `target` at their input nodes (tensor inputs into
+ * `arena`, the tape's value arena), checking the structure. */
+export function writeLeaves(target: Float64Array, h: HandleTree, x: unknown, path: string, arena?: Float64Array): void {
   if (h instanceof Scalar) {
     if (typeof x !== "number") throw new InputError(`expected a number, got ${describe(x)}`, path);
     target[h.idx] = x;
@@ -90,17 +105,18 @@ export function writeLeaves(target: Float64Array, h: HandleTree, x: unknown, pat
     if (!ok || (data as ArrayLike<number>).length !== h.size) {
       throw new InputError(`expected a Float64Array or number[] of length ${h.size} (as compiled), got ${describe(x)}`, path);
     }
-    if (data instanceof Float64Array) target.set(data, h.inputBase);
-    else for (let i = 0; i < h.size; i++) target[h.inputBase + i] = (data as number[])[i];
+    const dst = inputSlice({ adj: target, tg: arena }, h);
+    if (data instanceof Float64Array) dst.set(data);
+    else for (let i = 0; i < h.size; i++) dst[i] = (data as number[])[i];
   } else if (Array.isArray(h)) {
     if (!Array.isArray(x) || x.length !== h.length) throw new InputError(`expected an array of length ${h.length} (as compiled)`, path);
-    h.forEach((c, i) => writeLeaves(target, c, x[i], `${path}[${i}]`));
+    h.forEach((c, i) => writeLeaves(target, c, x[i], `${path}[${i}]`, arena));
   } else {
     const keys = Object.keys(h);
     if (typeof x !== "object" || x === null || Object.keys(x).join() !== keys.join()) {
       throw new InputError(`expected an object with keys [${keys.join(", ")}] (as compiled)`, path);
     }
-    for (const k of keys) writeLeaves(target, h[k], (x as Record<string, unknown>)[k], `${path}.${k}`);
+    for (const k of keys) writeLeaves(target, h[k], (x as Record<string, unknown>)[k], `${path}.${k}`, arena);
   }
 }
 
@@ -126,7 +142,10 @@ export function fillLike(like: unknown, outs: number[], source: Float64Array, co
 /** The input nodes of a handle tree, in tree order (the columns of a Jacobian). */
 export function inputNodes(h: HandleTree, into: number[] = []): number[] {
   if (h instanceof Scalar) into.push(h.idx);
-  else if (h instanceof Tensor) for (let i = 0; i < h.size; i++) into.push(h.inputBase + i);
+  else if (h instanceof Tensor) {
+    if (h.inputBase < 0) throw tensorModeError("forward mode or second order over tensor(…) inputs");
+    for (let i = 0; i < h.size; i++) into.push(h.inputBase + i);
+  }
   else for (const c of Object.values(h)) inputNodes(c, into);
   return into;
 }
@@ -146,4 +165,32 @@ export function tensorData(x: unknown, shape: readonly number[], path: string): 
     return data;
   }
   return x;
+}
+
+/** Writes the input adjoints of region-like `t`, flattened in tree order, into `row` from `at`; returns the next position. */
+export function flatGradient(t: { readonly adj: Float64Array; readonly tg?: Float64Array }, h: HandleTree, row: Float64Array, at = 0): number {
+  if (h instanceof Scalar) {
+    row[at] = t.adj[h.idx];
+    return at + 1;
+  }
+  if (h instanceof Tensor) {
+    row.set(inputSlice(t, h), at);
+    return at + h.size;
+  }
+  for (const c of Object.values(h)) at = flatGradient(t, c, row, at);
+  return at;
+}
+
+/** Number of input elements of a handle tree (the columns of a Jacobian). */
+export function inputCount(h: HandleTree): number {
+  if (h instanceof Scalar) return 1;
+  if (h instanceof Tensor) return h.size;
+  return Object.values(h).reduce((s: number, c) => s + inputCount(c), 0);
+}
+
+/** The highest scalar input node of a handle tree (0 when none: tensor inputs live in the arena). */
+export function lastInputNode(h: HandleTree): number {
+  if (h instanceof Scalar) return h.idx;
+  if (h instanceof Tensor) return h.inputBase >= 0 ? h.inputBase + h.size - 1 : 0;
+  return Math.max(0, ...Object.values(h).map(lastInputNode));
 }

@@ -5,7 +5,7 @@ import { AdError } from "../errors.js";
 /** The kernel (tensor op) codes. */
 export const TOp = {
   Const: 128, Pack: 129, Item: 130, Map: 131, MatMul: 132, Sum: 133, Max: 134, Min: 135,
-  LogSumExp: 136, Strided: 137, Gather: 138, Concat: 139,
+  LogSumExp: 136, Strided: 137, Gather: 138, Concat: 139, Cholesky: 140, Solve: 141, Logdet: 142,
 } as const;
 
 whenLoaded((e: Engine) => {

@@ -71,9 +71,14 @@ export class Tensor<K extends TensorKind = "vector"> {
     return this.scalars;
   }
 
-  /** The first scalar node of an input tensor (no recording), or -1. */
+  /** The first scalar node of an input tensor (no recording), or -1 when its elements live in the arena. */
   get inputBase(): number {
     return this.scalars;
+  }
+
+  /** The arena offset of the elements (no recording), or -1. */
+  get arenaOffset(): number {
+    return this.arena;
   }
 
   /** The arena offset of the elements, recording a `pack` of its scalar nodes if needed. */

@@ -16,6 +16,9 @@ export type Out = Tensor<"nd">;
 
 /** Scalar op codes whose tensor result carries no derivative (masks and stopGradient). */
 const NO_GRAD = new Set([26, 27, 28, 29, 30, 31]);
+/** How a Map's backward kernel gets its partials: 1 for the ops whose partials are constants (add, sub, neg),
+ * 2 for mul (each partial is the other operand); otherwise 0, residuals stored by the forward kernel. */
+const PARTIAL_MODE: Record<number, number> = { 2: 1, 3: 1, 6: 1, 4: 2 };
 
 function result(t: Trace, shape: readonly number[], off: number, needsGrad: boolean): Out {
   return new Tensor<"nd">(t, shape, -1, off, needsGrad, true);
@@ -32,8 +35,10 @@ export function map(code: number, name: string, x: unknown, y?: unknown): Out {
   const ao = a.off, bo = b ? b.off : -1;
   const ga = a.needsGrad && !NO_GRAD.has(code), gb = !!b?.needsGrad && !NO_GRAD.has(code);
   const off = t.tvUsed, roff = t.trUsed;
-  const words = [off, n, code, ao, bo, ga ? roff : -1, gb ? roff + (ga ? n : 0) : -1, 0, dims.length, ...dims, ...strides[0], ...strides[1]];
-  t.kernel(TOp.Map, words, n, (ga ? n : 0) + (gb ? n : 0));
+  const mode = PARTIAL_MODE[code] ?? 0;
+  const ra = !ga ? -1 : mode ? -2 : roff, rb = !gb ? -1 : mode ? -2 : roff + (ga ? n : 0);
+  const words = [off, n, code, ao, bo, ra, rb, mode, dims.length, ...dims, ...strides[0], ...strides[1]];
+  t.kernel(TOp.Map, words, n, mode ? 0 : (ga ? n : 0) + (gb ? n : 0));
   return result(t, shape, off, ga || gb);
 }
 
@@ -110,6 +115,8 @@ export function reduce(code: number, name: string, x: unknown, axis?: number | r
 function strided(t: Trace, x: T, shape: readonly number[], base: number, strides: readonly number[]): Out {
   const { dims, strides: s } = collapse(shape, [strides]);
   const xo = x.off;
+  // A contiguous block (a slice along the first axis, a transpose of a vector) is a view: no copy, no node.
+  if (s[0][dims.length - 1] === 1 && dims.length === 1) return new Tensor<"nd">(t, shape, -1, xo + base, x.needsGrad, true);
   const off = t.tvUsed, n = sizeOf(shape);
   t.kernel(TOp.Strided, [off, n, xo, +x.needsGrad, base, dims.length, ...dims, ...s[0]], n, 0);
   return result(t, shape, off, x.needsGrad);

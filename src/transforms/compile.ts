@@ -2,7 +2,7 @@
 import { Tensor } from "../tensor/handle.js";
 import { Scalar, type Trace, type CustomHook, Region, describe, reverseWithHooks, noKernels } from "../trace.js";
 import { need } from "../wasm.js";
-import { readGradients, zeroGradients, writeLeaves, fillLike, type HandleTree, type InputOf, type GradOf } from "../tree.js";
+import { readGradients, zeroGradients, writeLeaves, fillLike, inputSlice, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { withRecording, flattenCotangent, pullSeeds, type OutputOf, type CotangentOf } from "./vjp.js";
 import { tangents, pickJacobian, type Jacobian } from "./forward.js";
 import { sweepHvp, hvpTangents, hessianOf } from "./hessian.js";
@@ -63,7 +63,7 @@ export class Compiled<H, Y> {
   grad(x: InputOf<H>, out?: GradOf<H>): GradOf<H> {
     const r = this.gradientAt(x);
     if (!r) return zeroGradients(this.inputs) as GradOf<H>;
-    return (out === undefined ? readGradients(r, this.inputs) : writeGradients(r.adj, this.inputs, out, "out")) as GradOf<H>;
+    return (out === undefined ? readGradients(r, this.inputs) : writeGradients(r, this.inputs, out, "out")) as GradOf<H>;
   }
 
   /** [f(x), gradient] for scalar f. */
@@ -84,10 +84,10 @@ export class Compiled<H, Y> {
   jvp(x: InputOf<H>, v: InputOf<H>): [OutputOf<Y>, OutputOf<Y>] {
     let dot: Float64Array = new Float64Array(0);
     const r = this.run(x, (r) => {
+      noKernels(r, "jvp");
       const t = tangents(r.e, this.n, 1);
       dot = t.dot;
       writeLeaves(dot, this.inputs, v, "v");
-      noKernels(r, "jvp");
       return r.e.replayTangent(r.ptr, this.n, t.ptr, this.guards, this.ng);
     });
     return [fillLike(this.like, this.outs, r.val) as OutputOf<Y>, fillLike(this.like, this.outs, dot, 0) as OutputOf<Y>];
@@ -187,7 +187,7 @@ export class Compiled<H, Y> {
     for (let attempt = 0; ; attempt++) {
       if (this.everyCall) this.record(x);
       const r = this.live();
-      writeLeaves(r.pre, this.inputs, x, "x");
+      writeLeaves(r.pre, this.inputs, x, "x", r.tv);
       const flipped = sweep(r);
       if (flipped < 0) return r;
       const node = new Float64Array(r.e.memory.buffer, this.guards, 2 * this.ng)[2 * flipped];
@@ -242,16 +242,16 @@ export function compile<H, Y>(f: (x: H) => Y, x0: InputOf<H>, opts?: CompileOpti
 }
 
 /** Copies the input adjoints into `out` (same structure as the gradient): vectors in place, numbers into their parent. */
-function writeGradients(adj: Float64Array, h: HandleTree, out: unknown, path: string): unknown {
-  if (h instanceof Scalar) return adj[h.idx];
+function writeGradients(r: Region, h: HandleTree, out: unknown, path: string): unknown {
+  if (h instanceof Scalar) return r.adj[h.idx];
   if (h instanceof Tensor) {
     const data = h.structured ? (out as { data?: unknown } | undefined)?.data : out;
     if (!(data instanceof Float64Array) || data.length !== h.size) throw new InputError(`expected ${h.structured ? "a tensor whose data is " : ""}a Float64Array of length ${h.size}`, path);
-    data.set(adj.subarray(h.inputBase, h.inputBase + h.size));
+    data.set(inputSlice(r, h));
     return out;
   }
   if (typeof out !== "object" || out === null) throw new InputError(`expected ${Array.isArray(h) ? "an array" : "an object"} shaped like the gradient`, path);
   const o = out as Record<string, unknown>;
-  for (const k of Object.keys(h)) o[k] = writeGradients(adj, (h as Record<string, HandleTree>)[k], o[k], `${path}.${k}`);
+  for (const k of Object.keys(h)) o[k] = writeGradients(r, (h as Record<string, HandleTree>)[k], o[k], `${path}.${k}`);
   return out;
 }

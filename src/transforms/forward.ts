@@ -1,7 +1,7 @@
 /** @file Forward mode and Jacobians: `jvp` (tangents through the tape), `jacfwd` (k directions a sweep), `jacrev` (a reverse sweep a row), and `jacobian`, which picks the cheaper. */
 import { type Region, type CustomHook, scratch, reverseWithHooks, noKernels } from "../trace.js";
 import type { Engine } from "../wasm.js";
-import { writeLeaves, fillLike, inputNodes, type HandleTree, type InputOf } from "../tree.js";
+import { writeLeaves, fillLike, inputNodes, flatGradient, inputCount, lastInputNode, type HandleTree, type InputOf } from "../tree.js";
 import { withRecording, type OutputOf } from "./vjp.js";
 
 /** A dense Jacobian: `data` row-major, rows = outputs, cols = inputs, both flattened in tree order. */
@@ -54,16 +54,16 @@ export function forwardJacobian(r: Region, n: number, inputs: HandleTree, outs: 
 
 /** Reverse-mode Jacobian of the computed tape `r`: one reverse sweep per output (the stored partials survive them). */
 export function reverseJacobian(r: Region, inputs: HandleTree, outs: number[], hooks: readonly CustomHook[] = []): Jacobian {
-  const cols = inputNodes(inputs), nc = cols.length, m = outs.length;
+  const nc = inputCount(inputs), m = outs.length;
   const data = new Float64Array(m * nc);
-  const lastInput = Math.max(0, ...cols);
+  const lastInput = lastInputNode(inputs);
   for (let row = 0; row < m; row++) {
     const out = outs[row];
     if (out < 0) continue;
     r.e.clearAdjoints(r.ptr, Math.max(out, lastInput) + 1);
     r.adj[out] = 1;
     reverseWithHooks(r, out, hooks);
-    for (let c = 0; c < nc; c++) data[row * nc + c] = r.adj[cols[c]];
+    flatGradient(r, inputs, data.subarray(row * nc, (row + 1) * nc));
   }
   return { data, rows: m, cols: nc };
 }
@@ -71,7 +71,7 @@ export function reverseJacobian(r: Region, inputs: HandleTree, outs: number[], h
 /** The lesson's rule: forward mode costs a sweep per input, reverse mode a sweep per output; take the fewer
  * (reverse mode through tensor ops, until they have tangent kernels). */
 export function pickJacobian(r: Region, n: number, inputs: HandleTree, outs: number[], hooks: readonly CustomHook[] = []): Jacobian {
-  return inputNodes(inputs).length <= outs.length && r.kernels === 0 ? forwardJacobian(r, n, inputs, outs) : reverseJacobian(r, inputs, outs, hooks);
+  return inputCount(inputs) <= outs.length && r.kernels === 0 ? forwardJacobian(r, n, inputs, outs) : reverseJacobian(r, inputs, outs, hooks);
 }
 
 /** Returns a function giving f's Jacobian by forward mode (one sweep per 8 inputs). */

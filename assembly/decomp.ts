@@ -1,0 +1,65 @@
+/** @file The kernels of the linear-algebra ops `cholesky`, `solve` and `logdet` on the tape: they wrap the factorizations and rules of linalg.ts with arena addressing and the failure convention.
+ *
+ * A matrix that is not positive definite (cholesky) or exactly singular (solve, logdet: log|det| = −∞)
+ * gives NaN (or −∞) values and sends no derivative back; the factorization's status is kept as a residual.
+ * Cholesky meta: [out, n, a, N, grad, res]          res: status
+ * Solve meta:    [out, n, a, b, N, nrhs, gradA, gradB, res]   res: status, LU (N²), pivots (⌈N/2⌉)
+ * Logdet meta:   [out, 1, a, N, grad, res]          res: status, LU (N²), pivots (⌈N/2⌉)
+ */
+import { vAt, gAt, rAt, meta, scratchOf } from "./arena";
+import { cholesky, choleskyBackward, luFactor, luSolve, solveBackward, logdetFromLu, logdetBackward } from "./linalg";
+
+/** Forward of cholesky: L with A = L·Lᵀ (A's lower triangle read), or NaNs when A is not positive definite. */
+export function choleskyForward(t: usize, m: i32): void {
+  const N = meta(t, m, 3), l = vAt(t, meta(t, m, 0));
+  const status = cholesky(vAt(t, meta(t, m, 2)), l, N);
+  store<f64>(rAt(t, meta(t, m, 5)), <f64>status);
+  if (status != 0) fillNaN(l, N * N);
+}
+
+/** Backward of cholesky: Ā += ½ L⁻ᵀ (P + Pᵀ) L⁻¹, P = Φ(Lᵀ L̄), symmetric (see linalg.ts). */
+export function choleskyBackwardKernel(t: usize, m: i32): void {
+  if (!meta(t, m, 4) || load<f64>(rAt(t, meta(t, m, 5))) != 0) return;
+  choleskyBackward(vAt(t, meta(t, m, 0)), gAt(t, meta(t, m, 0)), gAt(t, meta(t, m, 2)), meta(t, m, 3), scratchOf(t));
+}
+
+/** Factors A (meta entry k) into the node's residuals; returns the status (0, or a zero pivot). */
+function factor(t: usize, m: i32, k: i32, N: i32, res: i32): i32 {
+  const status = luFactor(vAt(t, meta(t, m, k)), rAt(t, res + 1), rAt(t, res + 1 + N * N), N);
+  store<f64>(rAt(t, res), <f64>status);
+  return status;
+}
+
+/** Forward of solve: X = A⁻¹B by LU with partial pivoting, or NaNs when A is singular. */
+export function solveForward(t: usize, m: i32): void {
+  const N = meta(t, m, 4), nrhs = meta(t, m, 5), res = meta(t, m, 8), x = vAt(t, meta(t, m, 0));
+  if (factor(t, m, 2, N, res) != 0) fillNaN(x, N * nrhs);
+  else luSolve(rAt(t, res + 1), rAt(t, res + 1 + N * N), vAt(t, meta(t, m, 3)), x, N, nrhs, false);
+}
+
+/** Backward of solve: B̄ += A⁻ᵀX̄, Ā += −B̄Xᵀ. */
+export function solveBackwardKernel(t: usize, m: i32): void {
+  const N = meta(t, m, 4), nrhs = meta(t, m, 5), res = meta(t, m, 8);
+  if (load<f64>(rAt(t, res)) != 0) return;
+  const ga = meta(t, m, 6) ? gAt(t, meta(t, m, 2)) : 0, gb = meta(t, m, 7) ? gAt(t, meta(t, m, 3)) : 0;
+  if (ga == 0 && gb == 0) return;
+  solveBackward(rAt(t, res + 1), rAt(t, res + 1 + N * N), vAt(t, meta(t, m, 0)), gAt(t, meta(t, m, 0)), ga, gb, N, nrhs, scratchOf(t));
+}
+
+/** Forward of logdet: log|det A| from the LU factors (−∞ when A is singular). */
+export function logdetForward(t: usize, m: i32): void {
+  const N = meta(t, m, 3), res = meta(t, m, 5);
+  factor(t, m, 2, N, res);
+  store<f64>(vAt(t, meta(t, m, 0)), logdetFromLu(rAt(t, res + 1), rAt(t, res + 1 + N * N), N, 0));
+}
+
+/** Backward of logdet: Ā += ḡ·A⁻ᵀ. */
+export function logdetBackwardKernel(t: usize, m: i32): void {
+  const N = meta(t, m, 3), res = meta(t, m, 5);
+  if (!meta(t, m, 4) || load<f64>(rAt(t, res)) != 0) return;
+  logdetBackward(rAt(t, res + 1), rAt(t, res + 1 + N * N), load<f64>(gAt(t, meta(t, m, 0))), gAt(t, meta(t, m, 2)), N, scratchOf(t));
+}
+
+function fillNaN(p: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<f64>(p + (<usize>i << 3), NaN);
+}

@@ -1,0 +1,46 @@
+/** @file The TS half of the linear-algebra ops: `cholesky`, `solve` and `logdet` of square matrices (2-D), recorded as one kernel node each (assembly/decomp.ts). */
+import { ShapeError } from "../errors.js";
+import { Tensor, asTensor, traceFor } from "./handle.js";
+import { TOp } from "./codes.js";
+import { fmt } from "./shape.js";
+import type { Out } from "./ops.js";
+
+function square(x: unknown, op: string): { h: Tensor<"nd" | "vector">; N: number; t: ReturnType<typeof traceFor> } {
+  const t = traceFor([x], op);
+  const h = asTensor(t, x, op);
+  if (h.rank !== 2 || h.shape[0] !== h.shape[1]) throw new ShapeError(`${op}: expected a square matrix, got shape ${fmt(h.shape)}`);
+  return { h, N: h.shape[0], t };
+}
+
+/** The lower-triangular L with A = L·Lᵀ, for symmetric positive definite A (only its lower triangle is read;
+ * the derivative is that of chol(½(A + Aᵀ)), split evenly between the triangles). NaN when A is not positive definite. */
+export function cholesky(a: unknown): Out {
+  const { h, N, t } = square(a, "cholesky");
+  const ao = h.off;
+  const off = t.tvUsed, roff = t.trUsed;
+  t.kernel(TOp.Cholesky, [off, N * N, ao, N, +h.needsGrad, roff], N * N, 1, t.e.linalgScratchBytes(N, N));
+  return new Tensor<"nd">(t, [N, N], -1, off, h.needsGrad, true);
+}
+
+/** X with A·X = B (B a matrix N×k or a vector of N), by LU with partial pivoting; NaN when A is singular. */
+export function solve(a: unknown, b: unknown): Out {
+  const { h, N, t } = square(a, "solve");
+  const rhs = asTensor(t, b, "solve");
+  if ((rhs.rank !== 1 && rhs.rank !== 2) || rhs.shape[0] !== N) throw new ShapeError(`solve: A ${fmt(h.shape)} and B ${fmt(rhs.shape)} do not match`);
+  const nrhs = rhs.rank === 2 ? rhs.shape[1] : 1;
+  const ao = h.off, bo = rhs.off;
+  const off = t.tvUsed, roff = t.trUsed;
+  const res = 1 + N * N + Math.ceil(N / 2);
+  t.kernel(TOp.Solve, [off, N * nrhs, ao, bo, N, nrhs, +h.needsGrad, +rhs.needsGrad, roff], N * nrhs, res, t.e.linalgScratchBytes(N, nrhs));
+  return new Tensor<"nd">(t, rhs.shape.slice(), -1, off, h.needsGrad || rhs.needsGrad, true);
+}
+
+/** log|det A| (a 0-d tensor), from an LU factorization; −∞ when A is singular. */
+export function logdet(a: unknown): Out {
+  const { h, N, t } = square(a, "logdet");
+  const ao = h.off;
+  const off = t.tvUsed, roff = t.trUsed;
+  const res = 1 + N * N + Math.ceil(N / 2);
+  t.kernel(TOp.Logdet, [off, 1, ao, N, +h.needsGrad, roff], 1, res, t.e.linalgScratchBytes(N, N));
+  return new Tensor<"nd">(t, [], -1, off, h.needsGrad, true);
+}

@@ -1,0 +1,210 @@
+/** @file Helpers of the table-driven tensor op tests: plain float64 tensors and reference kernels (index loops
+ * over `Math.*`, independent of the tape), input generators, Richardson central differences, and `defineRows`,
+ * which checks each row's value, gradient and compiled replay. */
+import { describe, it, expect } from "vitest";
+import * as ad from "../src/index.js";
+import { rng, uniform } from "./helpers.js";
+
+/** A plain tensor: row-major elements and a shape (the reference side of every check). */
+export interface Plain {
+  data: Float64Array;
+  shape: number[];
+}
+export const sizeOf = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+export const P = (data: ArrayLike<number>, shape: readonly number[]): Plain => ({ data: Float64Array.from(data), shape: [...shape] });
+
+/** The multi-index of flat position k in `shape`. */
+export function unravel(k: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = k % shape[d];
+    k = Math.floor(k / shape[d]);
+  }
+  return idx;
+}
+/** The flat position of a multi-index in `shape`. */
+export const ravel = (idx: readonly number[], shape: readonly number[]): number => idx.reduce((k, i, d) => k * shape[d] + i, 0);
+
+/** NumPy broadcasting of two shapes (throws on a mismatch: the reference never needs to). */
+export function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  return Array.from({ length: n }, (_, i) => {
+    const da = a[a.length - n + i] ?? 1, db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) throw new Error(`reference: ${a} and ${b} do not broadcast`);
+    return da === 1 ? db : da;
+  });
+}
+/** Element of x read at index `idx` of a broadcast shape (right-aligned, length-1 axes repeat). */
+export function readBroadcast(x: Plain, idx: readonly number[]): number {
+  const off = idx.length - x.shape.length;
+  return x.data[ravel(x.shape.map((d, i) => (d === 1 ? 0 : idx[off + i])), x.shape)];
+}
+/** Reference f(x) elementwise. */
+export const ew1 = (x: Plain, f: (v: number) => number): Plain => ({ data: x.data.map(f), shape: [...x.shape] });
+/** Reference f(a, b) elementwise with broadcasting. */
+export function ew2(a: Plain, b: Plain, f: (x: number, y: number) => number): Plain {
+  const shape = broadcastShape(a.shape, b.shape);
+  const data = new Float64Array(sizeOf(shape));
+  for (let k = 0; k < data.length; k++) {
+    const idx = unravel(k, shape);
+    data[k] = f(readBroadcast(a, idx), readBroadcast(b, idx));
+  }
+  return { data, shape };
+}
+/** A 0-d plain tensor. */
+export const scalarPlain = (v: number): Plain => P([v], []);
+
+/** Samples one element. */
+export type Gen = (r: () => number) => number;
+export const U = (lo: number, hi: number): Gen => (r) => uniform(r, lo, hi);
+/** ±[lo, hi): away from 0 (kinks, poles). */
+export const away = (lo: number, hi: number): Gen => (r) => (r() < 0.5 ? -1 : 1) * uniform(r, lo, hi);
+/** Points of the lattice 0.5ℤ + off (plus < 0.1): two lattices with offsets 0.25 apart never come closer than 0.15. */
+export const lattice = (off: number): Gen => (r) => Math.floor(uniform(r, -5, 5)) * 0.5 + off + uniform(r, 0, 0.1);
+/** Small integers, so that comparisons hit ties. */
+export const ints: Gen = (r) => Math.floor(uniform(r, -1, 2));
+
+/** An input of a row: a `tensor(…)` (gradient TensorData), a Float64Array (gradient Float64Array) or a number (a Scalar handle). */
+export type Input = { kind: "tensor"; shape: number[]; gen: Gen } | { kind: "vector"; n: number; gen: Gen } | { kind: "scalar"; gen: Gen };
+export const tIn = (shape: number[], gen: Gen): Input => ({ kind: "tensor", shape, gen });
+export const vIn = (n: number, gen: Gen): Input => ({ kind: "vector", n, gen });
+export const sIn = (gen: Gen): Input => ({ kind: "scalar", gen });
+
+/** What a row's op sees: the handles of its inputs, in order. */
+export type Handle = ad.Tensor<ad.TensorKind> | ad.Scalar;
+export type Handles = readonly Handle[];
+/** Input i as a tensor handle / as a Scalar handle (the rows know which). */
+export const T = (xs: Handles, i: number): ad.Tensor<ad.TensorKind> => xs[i] as ad.Tensor<ad.TensorKind>;
+export const S = (xs: Handles, i: number): ad.Scalar => xs[i] as ad.Scalar;
+
+/** A row of an op table. */
+export interface Row {
+  name: string;
+  inputs: Input[];
+  /** The op on handles. */
+  f: (xs: Handles) => ad.Tensor<"nd">;
+  /** The same op on plain values, written independently of adtape. */
+  ref: (xs: Plain[]) => Plain;
+  /** Relative tolerance of the value (default 1e-15: elementwise). */
+  rtol?: number;
+  /** "fd": check against central differences (default); "zero": the op has no derivative, the gradient is exactly 0. */
+  grad?: "fd" | "zero";
+  /** Check the differences at this many sampled coordinates only (large rows). */
+  sample?: number;
+}
+
+// Loosely typed transforms: rows take heterogeneous input arrays, which the precise tree types do not express.
+type Fn = (x: never) => unknown;
+export const gradOf = ad.grad as unknown as (f: Fn) => (x: unknown) => unknown;
+export const vjpOf = ad.vjp as unknown as (f: Fn) => (x: unknown) => [unknown, (ct: unknown) => unknown];
+interface LooseCompiled { value(x: unknown): unknown; grad(x: unknown): unknown; dispose(): void }
+export const compileOf = ad.compile as unknown as (f: Fn, x0: unknown) => LooseCompiled;
+
+/** A deterministic seed from a row's name. */
+export function seedOf(name: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** Samples a row's inputs: the plain values and the transform argument built from them. */
+export function sample(inputs: readonly Input[], r: () => number): { plain: Plain[]; arg: unknown[] } {
+  const plain = inputs.map((s) => {
+    const n = s.kind === "tensor" ? sizeOf(s.shape) : s.kind === "vector" ? s.n : 1;
+    const data = Float64Array.from({ length: n }, () => s.gen(r));
+    return P(data, s.kind === "tensor" ? s.shape : s.kind === "vector" ? [s.n] : []);
+  });
+  return { plain, arg: plain.map((p, i) => toArg(inputs[i], p)) };
+}
+function toArg(s: Input, p: Plain): unknown {
+  return s.kind === "tensor" ? ad.tensor(p.data.slice(), p.shape) : s.kind === "vector" ? p.data.slice() : p.data[0];
+}
+
+/** A gradient as returned by adtape, checked to have the kind and shape of its input, flattened. */
+export function flatGrad(g: unknown, s: Input): Float64Array {
+  if (s.kind === "scalar") return (expect(typeof g).toBe("number"), Float64Array.of(g as number));
+  if (s.kind === "vector") return (expect(g).toBeInstanceOf(Float64Array), g as Float64Array);
+  expect(g).toBeInstanceOf(ad.TensorData);
+  expect((g as ad.TensorData).shape).toEqual(s.shape);
+  return (g as ad.TensorData).data;
+}
+
+/** ∂f/∂t at t by Richardson-extrapolated central differences (steps h, h/2: error O(h⁴)). */
+export function richardson(f: (t: number) => number, t: number): number {
+  const h = 1e-3 * Math.max(1, Math.abs(t));
+  const c = (s: number) => (f(t + s) - f(t - s)) / (2 * s);
+  return (4 * c(h / 2) - c(h)) / 3;
+}
+
+/** The gradient of plain scalar F at inputs `xs` by differences, one Float64Array per input; unsampled coordinates NaN. */
+export function fdGradient(F: (xs: Plain[]) => number, xs: Plain[], pick?: (i: number, k: number) => boolean): Float64Array[] {
+  return xs.map((x, i) =>
+    Float64Array.from(x.data, (v, k) => {
+      if (pick && !pick(i, k)) return NaN;
+      const at = (t: number) => {
+        const ys = xs.map((p) => P(p.data, p.shape));
+        ys[i].data[k] = t;
+        return F(ys);
+      };
+      return richardson(at, v);
+    }),
+  );
+}
+
+/** Expects `got` close to `want` where want is not NaN (unsampled). */
+export function expectSampled(got: Float64Array, want: Float64Array, tol: { rtol: number; atol: number }): void {
+  const keep = [...want.keys()].filter((k) => !Number.isNaN(want[k]));
+  expect(keep.map((k) => got[k])).toBeAllclose(keep.map((k) => want[k]), tol);
+}
+
+/** Registers, for every row: its value against the reference; the gradient of a random weighted sum
+ * Σ w⊙f(x) against differences of the reference; and compiled replay at new inputs against eager. */
+export function defineRows(title: string, rows: readonly Row[]): void {
+  describe.each(rows.map((row) => [row.name, row] as const))(`${title}: %s`, (_, row) => {
+    const seed = seedOf(row.name);
+    const { plain: x0, arg: a0 } = sample(row.inputs, rng(seed));
+    const want = row.ref(x0);
+    const wr = rng(seed + 1);
+    const w = Float64Array.from({ length: want.data.length }, () => uniform(wr, -1, 1));
+    const W = ad.tensor(w, want.shape);
+    const loss = (xs: Handles) => ad.sum(ad.mul(row.f(xs), W));
+    const lossRef = (xs: Plain[]) => row.ref(xs).data.reduce((s, v, k) => s + v * w[k], 0);
+
+    it("value equals the plain reference", () => {
+      const [y] = vjpOf(row.f as Fn)(a0);
+      expect(y).toBeInstanceOf(ad.TensorData);
+      expect((y as ad.TensorData).shape).toEqual(want.shape);
+      expect((y as ad.TensorData).data).toBeAllclose(want.data, { rtol: row.rtol ?? 1e-15, atol: 1e-300 });
+    });
+
+    it(row.grad === "zero" ? "gradient is exactly zero (no derivative)" : "gradient equals differences of the reference", () => {
+      const g = gradOf(loss as Fn)(a0) as unknown[];
+      const got = row.inputs.map((s, i) => flatGrad(g[i], s));
+      if (row.grad === "zero") return got.forEach((gi) => expect(gi.every((v) => v === 0)).toBe(true));
+      const pr = rng(seed + 2);
+      const total = x0.reduce((n, p) => n + p.data.length, 0);
+      const pick = row.sample ? () => pr() < row.sample! / total : undefined;
+      const num = fdGradient(lossRef, x0, pick);
+      got.forEach((gi, i) => expectSampled(gi, num[i], { rtol: 1e-6, atol: 1e-8 }));
+    });
+
+    it("compiled replay at new inputs equals eager", () => {
+      const { arg: a1 } = sample(row.inputs, rng(seed + 3));
+      const cl = compileOf(loss as Fn, a0), cf = compileOf(row.f as Fn, a0);
+      try {
+        const eagerG = gradOf(loss as Fn)(a1) as unknown[];
+        const compiledG = cl.grad(a1) as unknown[];
+        row.inputs.forEach((s, i) => expect(flatGrad(compiledG[i], s)).toBeAllclose(flatGrad(eagerG[i], s), { rtol: 1e-14, atol: 1e-300 }));
+        const [y1] = vjpOf(row.f as Fn)(a1);
+        const v1 = cf.value(a1) as ad.TensorData;
+        expect(v1.shape).toEqual((y1 as ad.TensorData).shape);
+        expect(v1.data).toBeAllclose((y1 as ad.TensorData).data, { rtol: 1e-14, atol: 1e-300 });
+        const lv = cl.value(a1) as ad.TensorData;
+        expect(lv.data).toBeAllclose([lossRef(sample(row.inputs, rng(seed + 3)).plain)], { rtol: 1e-12, atol: 1e-14 });
+      } finally {
+        cl.dispose();
+        cf.dispose();
+      }
+    });
+  });
+}
