@@ -27,3 +27,9 @@ export {
 } from "./ops.js";
 /** Every op under one namespace (`ad.ops.sin`), alongside the named exports. */
 export { ops };
+export {
+  sgd, momentum, adam, lbfgs, strongWolfe, minimize, cloneTree,
+  type Optimizer, type OptimizerState, type SgdOptions, type MomentumOptions, type AdamOptions, type LearningRate,
+  type Lbfgs, type LbfgsOptions, type LbfgsState, type LbfgsStatus, type FlatObjective, type LineSearchOptions, type LineSearchResult,
+  type Method, type MinimizeOptions, type MinimizeResult, type StepInfo, type StopReason, type PlainObjective, type Params,
+} from "./optim/index.js";

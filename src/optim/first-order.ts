@@ -1,0 +1,170 @@
+/**
+ * @file The first-order, step-style optimizers `sgd`, `momentum` and `adam`, for training loops.
+ *
+ * Design (in place, allocation-free after `init`): `const state = opt.init(params)` sizes every buffer once;
+ * `params = opt.step(params, grads, state)` then updates `params` **in place** — `Float64Array`, `number[]` and
+ * `TensorData` leaves are overwritten, number leaves reassigned in their parent object or array — advances `state` in place, and returns
+ * `params` itself (for a bare-number tree, the new number: always assign the result). `grads` is shaped like `params`
+ * (what `grad` or `Compiled.grad(x, out)` returns). A step allocates nothing, so 10⁴ steps run in flat memory; to keep
+ * the old parameters, copy them first (`cloneTree`). `opt.update(x, g, state)` is the flat kernel underneath.
+ */
+import { InputError } from "../errors.js";
+import { treeSpec, gather, scatter, type TreeSpec } from "./tree.js";
+import { checkKeys, numberOption, booleanOption, lrOption, rateAt, type LearningRate } from "./check.js";
+
+export type { LearningRate } from "./check.js";
+
+/** Options of `sgd`: x ← x − lr·(g + weightDecay·x). */
+export interface SgdOptions {
+  /** Step size (default 0.01), or a schedule `(step) => lr`. */
+  lr?: LearningRate;
+  /** L2 penalty coefficient added to the gradient (default 0). */
+  weightDecay?: number;
+}
+
+/** Options of `momentum` (heavy ball, PyTorch's form): b ← beta·b + g; x ← x − lr·(nesterov ? g + beta·b : b). */
+export interface MomentumOptions extends SgdOptions {
+  /** Momentum coefficient in [0, 1) (default 0.9). */
+  beta?: number;
+  /** Nesterov's look-ahead form (default false). */
+  nesterov?: boolean;
+}
+
+/** Options of `adam` (Kingma & Ba, with bias correction); `weightDecay` is decoupled, as in AdamW. */
+export interface AdamOptions {
+  /** Step size (default 1e-3), or a schedule `(step) => lr`. */
+  lr?: LearningRate;
+  /** First-moment decay in [0, 1) (default 0.9). */
+  beta1?: number;
+  /** Second-moment decay in [0, 1) (default 0.999). */
+  beta2?: number;
+  /** Added to √v̂ (default 1e-8). */
+  eps?: number;
+  /** Decoupled decay: x ← x − lr·weightDecay·x each step (default 0). */
+  weightDecay?: number;
+}
+
+/** The mutable state of a first-order optimizer: everything a step needs, allocated once by `init`. */
+export interface OptimizerState {
+  /** Steps taken so far (adam's bias correction uses it; a schedule is called with `t + 1`). */
+  t: number;
+  /** The number of scalar parameters. */
+  readonly size: number;
+  /** The parameters' tree structure, fixed at `init`. */
+  readonly spec: TreeSpec;
+  /** Per-parameter buffers, flat in tree order: none for sgd, the velocity for momentum, [m, v] for adam. */
+  readonly buffers: readonly Float64Array[];
+  /** Flat scratch for params and grads that are not one `Float64Array` (made by `init`, or on first need; then reused). */
+  scratch: { x: Float64Array; g: Float64Array } | undefined;
+}
+
+/** A step-style optimizer: `init` its state once, then `step` (trees) or `update` (flat vectors) in a loop. */
+export interface Optimizer<O> {
+  readonly name: "sgd" | "momentum" | "adam";
+  /** The options with their defaults filled in. */
+  readonly options: Readonly<Required<O>>;
+  /** A fresh state for parameters shaped like `params` (which are read, not kept or changed). */
+  init(params: unknown): OptimizerState;
+  /** One step: updates `params` in place from `grads` (same structure) and returns `params` (or the new number). */
+  step<P>(params: P, grads: unknown, state: OptimizerState): P;
+  /** The flat kernel: one step on `x` in place, from `g`; both of length `state.size`. */
+  update(x: Float64Array, g: Float64Array, state: OptimizerState): void;
+}
+
+type Kernel = (x: Float64Array, g: Float64Array, buffers: readonly Float64Array[], t: number) => void;
+
+function makeOptimizer<O>(name: Optimizer<O>["name"], options: Required<O>, nBuffers: number, kernel: Kernel): Optimizer<O> {
+  const update = (x: Float64Array, g: Float64Array, state: OptimizerState): void => {
+    if (!(x instanceof Float64Array) || x.length !== state.size) throw new InputError(`expected a Float64Array of length ${state.size}`, "x");
+    if (!(g instanceof Float64Array) || g.length !== state.size) throw new InputError(`expected a Float64Array of length ${state.size}`, "g");
+    kernel(x, g, state.buffers, ++state.t);
+  };
+  return Object.freeze({
+    name,
+    options: Object.freeze(options),
+    init(params: unknown): OptimizerState {
+      const spec = treeSpec(params, "params");
+      const buffers = Array.from({ length: nBuffers }, () => new Float64Array(spec.size));
+      const scratch = spec.root.kind === "vector" ? undefined : { x: new Float64Array(spec.size), g: new Float64Array(spec.size) };
+      return { t: 0, size: spec.size, spec, buffers, scratch };
+    },
+    step<P>(params: P, grads: unknown, state: OptimizerState): P {
+      const n = state.size;
+      if (params instanceof Float64Array && grads instanceof Float64Array && params.length === n && grads.length === n && state.spec.root.kind === "vector") {
+        update(params, grads, state); // the common case: one vector, updated where it lies
+        return params;
+      }
+      const s = (state.scratch ??= { x: new Float64Array(n), g: new Float64Array(n) });
+      gather(state.spec, params, s.x, "params");
+      gather(state.spec, grads, s.g, "grads");
+      update(s.x, s.g, state);
+      return scatter(state.spec, s.x, params);
+    },
+    update,
+  });
+}
+
+/**
+ * Plain gradient descent, x ← x − lr·(g + weightDecay·x).
+ * @example const opt = sgd({ lr: 0.1 }); const s = opt.init(w); w = opt.step(w, grad(loss)(w), s);
+ */
+export function sgd(options?: SgdOptions): Optimizer<SgdOptions> {
+  const o = checkKeys("sgd", options, ["lr", "weightDecay"]);
+  const lr = lrOption(o, 0.01);
+  const wd = numberOption(o, "weightDecay", 0, { min: 0 });
+  return makeOptimizer<SgdOptions>("sgd", { lr, weightDecay: wd }, 0, (x, g, _b, t) => {
+    const a = rateAt(lr, t);
+    for (let i = 0; i < x.length; i++) x[i] -= a * (g[i] + wd * x[i]);
+  });
+}
+
+/**
+ * Gradient descent with (optionally Nesterov) momentum, in PyTorch's form: b ← beta·b + g; x ← x − lr·b.
+ * @example const opt = momentum({ lr: 0.05, beta: 0.9, nesterov: true });
+ */
+export function momentum(options?: MomentumOptions): Optimizer<MomentumOptions> {
+  const o = checkKeys("momentum", options, ["lr", "beta", "nesterov", "weightDecay"]);
+  const lr = lrOption(o, 0.01);
+  const beta = numberOption(o, "beta", 0.9, { min: 0, below: 1 });
+  const nesterov = booleanOption(o, "nesterov", false);
+  const wd = numberOption(o, "weightDecay", 0, { min: 0 });
+  return makeOptimizer<MomentumOptions>("momentum", { lr, beta, nesterov, weightDecay: wd }, 1, (x, g, bufs, t) => {
+    const a = rateAt(lr, t);
+    const b = bufs[0];
+    for (let i = 0; i < x.length; i++) {
+      const gi = g[i] + wd * x[i];
+      const bi = beta * b[i] + gi;
+      b[i] = bi;
+      x[i] -= a * (nesterov ? gi + beta * bi : bi);
+    }
+  });
+}
+
+/**
+ * Adam with bias-corrected moments: x ← x − lr·m̂/(√v̂ + eps); with `weightDecay`, AdamW's decoupled decay.
+ * @example const opt = adam({ lr: 1e-3 }); const s = opt.init(params); params = opt.step(params, g, s);
+ */
+export function adam(options?: AdamOptions): Optimizer<AdamOptions> {
+  const o = checkKeys("adam", options, ["lr", "beta1", "beta2", "eps", "weightDecay"]);
+  const lr = lrOption(o, 1e-3);
+  const beta1 = numberOption(o, "beta1", 0.9, { min: 0, below: 1 });
+  const beta2 = numberOption(o, "beta2", 0.999, { min: 0, below: 1 });
+  const eps = numberOption(o, "eps", 1e-8, { above: 0 });
+  const wd = numberOption(o, "weightDecay", 0, { min: 0 });
+  return makeOptimizer<AdamOptions>("adam", { lr, beta1, beta2, eps, weightDecay: wd }, 2, (x, g, bufs, t) => {
+    const a = rateAt(lr, t);
+    const m = bufs[0];
+    const v = bufs[1];
+    const step = a / (1 - beta1 ** t); // lr / bias correction of m
+    const root2 = Math.sqrt(1 - beta2 ** t); // √(bias correction of v)
+    const decay = 1 - a * wd;
+    for (let i = 0; i < x.length; i++) {
+      const gi = g[i];
+      const mi = beta1 * m[i] + (1 - beta1) * gi;
+      const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      x[i] = x[i] * decay - (step * mi) / (Math.sqrt(vi) / root2 + eps);
+    }
+  });
+}
