@@ -4,7 +4,7 @@
  * tape), asking `arenaReserve` first; the arenas only grow, so offsets stay valid and a reused tape
  * allocates nothing once warm. Layout in assembly/layout.ts.
  */
-import { H_TV, H_TG, H_TCAP, H_TR, H_RCAP, H_META, H_MCAP, H_SCR, H_SCRCAP, field } from "./layout";
+import { H_TT, H_TV, H_TG, H_TCAP, H_TR, H_RCAP, H_META, H_MCAP, H_SCR, H_SCRCAP, field } from "./layout";
 import { fits, charge, release } from "./tape";
 
 /** Address of element `off` of the value arena of tape `t`. */
@@ -23,6 +23,12 @@ import { fits, charge, release } from "./tape";
 // @ts-ignore: decorator
 @inline export function rAt(t: usize, off: i32): usize {
   return field(t, H_TR) + (<usize>off << 3);
+}
+
+/** Address of element `off` of the tangent arena of tape `t` (during a tangent sweep). */
+// @ts-ignore: decorator
+@inline export function tAt(t: usize, off: i32): usize {
+  return field(t, H_TT) + (<usize>off << 3);
 }
 
 /** Meta entry `k` of the kernel node whose meta starts at `m`. */

@@ -6,8 +6,8 @@
  * Solve meta:    [out, n, a, b, N, nrhs, gradA, gradB, res]   res: status, LU (N²), pivots (⌈N/2⌉)
  * Logdet meta:   [out, 1, a, N, grad, res]          res: status, LU (N²), pivots (⌈N/2⌉)
  */
-import { vAt, gAt, rAt, meta, scratchOf } from "./arena";
-import { cholesky, choleskyBackward, luFactor, luSolve, solveBackward, logdetFromLu, logdetBackward } from "./linalg";
+import { vAt, gAt, rAt, tAt, meta, scratchOf } from "./arena";
+import { cholesky, choleskyBackward, choleskyTangent, luFactor, luSolve, solveBackward, solveTangent, logdetFromLu, logdetBackward, logdetTangent } from "./linalg";
 
 /** Forward of cholesky: L with A = L·Lᵀ (A's lower triangle read), or NaNs when A is not positive definite. */
 export function choleskyForward(t: usize, m: i32): void {
@@ -62,4 +62,28 @@ export function logdetBackwardKernel(t: usize, m: i32): void {
 
 function fillNaN(p: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<f64>(p + (<usize>i << 3), NaN);
+}
+
+/** Tangent of cholesky: L̇ = L·Φ(L⁻¹ Ȧ L⁻ᵀ) (of ½(Ȧ + Ȧᵀ)); NaN where the forward failed. */
+export function choleskyTangentKernel(t: usize, m: i32): void {
+  const N = meta(t, m, 3), lt = tAt(t, meta(t, m, 0));
+  if (load<f64>(rAt(t, meta(t, m, 5))) != 0) fillNaN(lt, N * N);
+  else if (!meta(t, m, 4)) memory.fill(lt, 0, (<usize>N * <usize>N) << 3);
+  else choleskyTangent(vAt(t, meta(t, m, 0)), tAt(t, meta(t, m, 2)), lt, N, scratchOf(t));
+}
+
+/** Tangent of solve: Ẋ = A⁻¹(Ḃ − Ȧ X). */
+export function solveTangentKernel(t: usize, m: i32): void {
+  const N = meta(t, m, 4), nrhs = meta(t, m, 5), res = meta(t, m, 8), xt = tAt(t, meta(t, m, 0));
+  if (load<f64>(rAt(t, res)) != 0) return fillNaN(xt, N * nrhs);
+  const at = meta(t, m, 6) ? tAt(t, meta(t, m, 2)) : 0, bt = meta(t, m, 7) ? tAt(t, meta(t, m, 3)) : 0;
+  if (at == 0 && bt == 0) memory.fill(xt, 0, (<usize>N * <usize>nrhs) << 3);
+  else solveTangent(rAt(t, res + 1), rAt(t, res + 1 + N * N), vAt(t, meta(t, m, 0)), at, bt, xt, N, nrhs, scratchOf(t));
+}
+
+/** Tangent of logdet: ẏ = tr(A⁻¹ Ȧ). */
+export function logdetTangentKernel(t: usize, m: i32): void {
+  const N = meta(t, m, 3), res = meta(t, m, 5), yt = tAt(t, meta(t, m, 0));
+  if (load<f64>(rAt(t, res)) != 0) store<f64>(yt, NaN);
+  else store<f64>(yt, meta(t, m, 4) ? logdetTangent(rAt(t, res + 1), rAt(t, res + 1 + N * N), tAt(t, meta(t, m, 2)), N, scratchOf(t)) : 0);
 }

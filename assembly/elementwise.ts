@@ -12,7 +12,7 @@
  * (dims collapsed by JS: the last axis is the contiguous inner loop).
  */
 import { H_VAL, H_ADJ, field, f64At } from "./layout";
-import { vAt, gAt, rAt, meta } from "./arena";
+import { vAt, gAt, rAt, tAt, meta } from "./arena";
 import { evalOp, Op } from "./ops";
 
 const SINK = memory.data(16, 16); // where partials nobody needs are written
@@ -154,6 +154,58 @@ function mapPull(t: usize, m: i32, n: i32, adj: usize, first: bool, src: usize, 
     }
     advance(t, m);
   }
+}
+
+/** Tangent kernel of a Map node: ẏ[j] = ∂a(j)·ȧ[ia(j)] + ∂b(j)·ḃ[ib(j)] (operands that carry a tangent only), the
+ * partials found as the backward kernel finds them. */
+export function mapTangent(t: usize, m: i32): void {
+  const out = meta(t, m, 0), n = meta(t, m, 1), op = meta(t, m, 2), ao = meta(t, m, 3), bo = meta(t, m, 4);
+  const ra = meta(t, m, 5), rb = meta(t, m, 6), mode = meta(t, m, 7);
+  const ty = tAt(t, out);
+  memory.fill(ty, 0, <usize>n << 3);
+  if (mode == 1) evalOp(op, 1, 1, SINK, PARTIALS, PARTIALS + 8, 0, false);
+  if (ra != -1) {
+    if (mode == 0) mapPush(t, m, n, tAt(t, ao), true, rAt(t, ra), FROM_J, ty);
+    else if (mode == 1) mapPush(t, m, n, tAt(t, ao), true, PARTIALS, FROM_CONST, ty);
+    else mapPush(t, m, n, tAt(t, ao), true, vAt(t, bo), FROM_B, ty);
+  }
+  if (rb != -1 && bo >= 0) {
+    if (mode == 0) mapPush(t, m, n, tAt(t, bo), false, rAt(t, rb), FROM_J, ty);
+    else if (mode == 1) mapPush(t, m, n, tAt(t, bo), false, PARTIALS + 8, FROM_CONST, ty);
+    else mapPush(t, m, n, tAt(t, bo), false, vAt(t, ao), FROM_A, ty);
+  }
+}
+
+/** One operand's share of a Map tangent: ẏ[j] += ∂(j)·ẋ[i(j)] along the walk (the transpose of `mapPull`). */
+function mapPush(t: usize, m: i32, n: i32, tin: usize, first: bool, src: usize, from: i32, ty: usize): void {
+  begin(t, m);
+  const last = walk.last;
+  const s = <usize>(first ? walk.sa : walk.sb) << 3;
+  const ss: usize = from == FROM_J ? 8 : from == FROM_A ? <usize>walk.sa << 3 : from == FROM_B ? <usize>walk.sb << 3 : 0;
+  for (let j = 0; j < n; j += last) {
+    let p = tin + (<usize>(first ? walk.ia : walk.ib) << 3);
+    let ps = src + (from == FROM_J ? <usize>j << 3 : from == FROM_A ? <usize>walk.ia << 3 : from == FROM_B ? <usize>walk.ib << 3 : 0);
+    let py = ty + (<usize>j << 3);
+    for (let k = 0; k < last; k++) {
+      const d = load<f64>(p);
+      // A zero tangent sends exactly zero, even through an infinite partial.
+      if (d != 0) store<f64>(py, load<f64>(py) + load<f64>(ps) * d);
+      p += s;
+      ps += ss;
+      py += 8;
+    }
+    advance(t, m);
+  }
+}
+
+/** Tangent kernel of Pack: the scalar nodes' tangents (one direction, `dot`) into the tensor's. */
+export function packTangent(t: usize, m: i32, dot: usize): void {
+  memory.copy(tAt(t, meta(t, m, 0)), f64At(dot, meta(t, m, 2)), <usize>meta(t, m, 1) << 3);
+}
+
+/** Tangent kernel of Item: the element's tangent. */
+export function itemTangent(t: usize, m: i32): f64 {
+  return load<f64>(tAt(t, meta(t, m, 0) + meta(t, m, 1)));
 }
 
 /** Forward kernel of Pack (meta [out, n, first]): the values of n consecutive scalar nodes into a tensor. */

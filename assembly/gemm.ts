@@ -16,8 +16,10 @@
  * the 15 xmm registers V8 allocates. Larger tiles, and unrolling the p loop, make TurboFan spill
  * (measured slower); the kernel is inlined into `blocked` because a wasm call in V8 spills every live
  * register of the caller.
- * Thin shapes skip packing: a single column of C (n == 1) and rows of C when M < 4 are matrix-vector
- * products (`dots`: contiguous dot products; `axpys`: sums of scaled rows), and need no scratch.
+ * Thin shapes skip packing and scratch: a single column of C (n == 1), and the rows of C when M < 4
+ * (unless both operands are transposed), are matrix-vector products (`dots`: dot products with
+ * contiguous rows; `axpys`: sums of scaled contiguous rows). A vector operand (k, m or n of 1) is
+ * stored the same transposed or not, so its flag is dropped first.
  */
 
 // @ts-ignore: decorator

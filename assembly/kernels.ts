@@ -1,13 +1,15 @@
-/** @file The AS half of the tensor op table: each tensor op's forward and backward kernel, in one row. The sweeps call `kernelForward`/`kernelBackward` for a kernel node and never name a tensor op.
+/** @file The AS half of the tensor op table: each tensor op's forward, backward and tangent kernel. The sweeps call `kernelForward`/`kernelBackward` for a kernel node and never name a tensor op.
  *
  * A kernel node's record holds its meta offset `m` (see layout.ts); each kernel reads its operands'
  * offsets, shapes and options from meta. The op codes must match `src/tensor/table.ts` (checked on load).
  */
-import { mapForward, mapBackward, packForward, packBackward, itemForward, itemBackward } from "./elementwise";
-import { sumForward, sumBackward, extremeForward, extremeBackward, lseForward, lseBackward } from "./reduce";
+import { mapForward, mapBackward, mapTangent, packForward, packBackward, packTangent, itemForward, itemBackward, itemTangent } from "./elementwise";
+import { sumForward, sumBackward, extremeForward, extremeBackward, extremeTangent, lseForward, lseBackward, lseTangent } from "./reduce";
 import { stridedForward, stridedBackward, gatherForward, gatherBackward, concatForward, concatBackward } from "./gather";
-import { matmulForward, matmulBackward } from "./matmul";
-import { choleskyForward, choleskyBackwardKernel, solveForward, solveBackwardKernel, logdetForward, logdetBackwardKernel } from "./decomp";
+import { matmulForward, matmulBackward, matmulTangent } from "./matmul";
+import { choleskyForward, choleskyBackwardKernel, choleskyTangentKernel, solveForward, solveBackwardKernel, solveTangentKernel } from "./decomp";
+import { logdetForward, logdetBackwardKernel, logdetTangentKernel } from "./decomp";
+import { H_TV, H_TT, field } from "./layout";
 
 /** Tensor op codes (from TENSOR_OP_BASE = 128 on). */
 export enum TOp {
@@ -58,4 +60,33 @@ export function kernelBackward(t: usize, op: i32, m: i32, g: f64): void {
     case TOp.Logdet: { logdetBackwardKernel(t, m); break; }
     default: break;
   }
+}
+
+/** Runs the tangent kernel of kernel node (op, meta m) of tape `t` in one direction (tensor tangents in the
+ * tangent arena, scalar ones in `dot`); returns the tangent of a scalar result (an `item`), else 0. */
+export function kernelTangent(t: usize, op: i32, m: i32, dot: usize): f64 {
+  switch (op) {
+    case TOp.Const: break; // inputs were seeded, constants are zero
+    case TOp.Pack: { packTangent(t, m, dot); break; }
+    case TOp.Item: return itemTangent(t, m);
+    case TOp.Map: { mapTangent(t, m); break; }
+    case TOp.MatMul: { matmulTangent(t, m); break; }
+    case TOp.Max: case TOp.Min: { extremeTangent(t, m); break; }
+    case TOp.LogSumExp: { lseTangent(t, m); break; }
+    // Linear kernels: the tangent is the kernel itself, run on the tangents.
+    case TOp.Sum: case TOp.Strided: case TOp.Gather: case TOp.Concat: { onTangents(t, op, m); break; }
+    case TOp.Cholesky: { choleskyTangentKernel(t, m); break; }
+    case TOp.Solve: { solveTangentKernel(t, m); break; }
+    case TOp.Logdet: { logdetTangentKernel(t, m); break; }
+    default: return NaN;
+  }
+  return 0;
+}
+
+/** Runs the forward kernel of a linear op with the tangent arena in place of the value arena. */
+function onTangents(t: usize, op: i32, m: i32): void {
+  const values = field(t, H_TV);
+  store<u32>(t + <usize>H_TV, <u32>field(t, H_TT));
+  kernelForward(t, op, m);
+  store<u32>(t + <usize>H_TV, <u32>values);
 }

@@ -51,16 +51,17 @@
  * `val` like any scalar node. Scalar ops never take a kernel node that holds a tensor as an operand.
  *
  * Header, after the scalar fields (u32 each):
- *   ┌─────┬─────┬──────┬─────┬──────┬──────┬──────┬───────┬─────┬────────┐
- *   │  V  │  G  │ tcap │  R  │ rcap │ meta │ mcap │ tused │ scr │ scrcap │
- *   └─────┴─────┴──────┴─────┴──────┴──────┴──────┴───────┴─────┴────────┘
- * `tused` (f64 elements of V in use, written by JS) bounds the adjoints `clearAdjoints` zeroes.
+ *   ┌─────┬─────┬──────┬─────┬──────┬──────┬──────┬───────┬─────┬────────┬─────┐
+ *   │  V  │  G  │ tcap │  R  │ rcap │ meta │ mcap │ tused │ scr │ scrcap │  T  │
+ *   └─────┴─────┴──────┴─────┴──────┴──────┴──────┴───────┴─────┴────────┴─────┘
+ * `tused` (f64 elements of V in use, written by JS) bounds the adjoints `clearAdjoints` zeroes; T is the
+ * tangent arena of the running tangent sweep (caller's scratch, same offsets as V), 0 otherwise.
  */
 
 /** Bytes one scalar node occupies across the six arrays (1 + 4 + 4 + 8 × 3 = 33). */
 export const NODE_BYTES: i32 = 33;
 /** Bytes of a tape header. */
-export const HEADER_BYTES: i32 = 76;
+export const HEADER_BYTES: i32 = 80;
 /** Extra bytes per node of a compiled tape (its `pre` array). */
 export const PRESET_BYTES: i32 = 8;
 /** First op code of tensor nodes (the node kind is `op >= TENSOR_OP_BASE`). */
@@ -86,6 +87,7 @@ export const H_MCAP: i32 = 60;
 export const H_TUSED: i32 = 64;
 export const H_SCR: i32 = 68;
 export const H_SCRCAP: i32 = 72;
+export const H_TT: i32 = 76;
 
 /** Reads a header field of tape `t`. */
 // @ts-ignore: decorator

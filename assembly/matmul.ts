@@ -5,7 +5,7 @@
  * when its flag is set. The backward products (Ā += C̄·op(B)ᵀ, B̄ += op(A)ᵀ·C̄, transposed back when the
  * operand was) are GEMMs with other transposition flags, which the GEMM packs for, so they run as fast.
  */
-import { vAt, gAt, meta, scratchOf } from "./arena";
+import { vAt, gAt, tAt, meta, scratchOf } from "./arena";
 import { gemm } from "./gemm";
 
 /** Forward kernel: C_k = op(A_k)·op(B_k). */
@@ -35,5 +35,19 @@ export function matmulBackward(t: usize, m: i32): void {
       if (!tB) gemm(vAt(t, a), G, gAt(t, b), K, M, N, !tA, false, true, s);
       else gemm(G, vAt(t, a), gAt(t, b), N, M, K, true, tA, true, s);
     }
+  }
+}
+
+/** Tangent kernel: Ċ_k = op(Ȧ_k)·op(B_k) + op(A_k)·op(Ḃ_k) (terms of operands with a tangent). */
+export function matmulTangent(t: usize, m: i32): void {
+  const M = meta(t, m, 4), K = meta(t, m, 5), N = meta(t, m, 6), tA = meta(t, m, 7) != 0, tB = meta(t, m, 8) != 0;
+  const batch = meta(t, m, 9), sA = meta(t, m, 10), sB = meta(t, m, 11), wantA = meta(t, m, 12) != 0, wantB = meta(t, m, 13) != 0;
+  const s = scratchOf(t);
+  for (let k = 0; k < batch; k++) {
+    const C = tAt(t, meta(t, m, 0) + k * M * N);
+    const a = meta(t, m, 2) + k * sA, b = meta(t, m, 3) + k * sB;
+    if (!wantA && !wantB) memory.fill(C, 0, (<usize>M * <usize>N) << 3);
+    if (wantA) gemm(tAt(t, a), vAt(t, b), C, M, K, N, tA, tB, false, s);
+    if (wantB) gemm(vAt(t, a), tAt(t, b), C, M, K, N, tA, tB, wantA, s);
   }
 }

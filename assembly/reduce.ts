@@ -4,7 +4,7 @@
  * merged) and the result as [outer, inner]. Meta: [out, n, in, outer, len, inner, grad, res] (res: the
  * residual offset where max/min keep the position they picked, or -1).
  */
-import { vAt, gAt, rAt, meta } from "./arena";
+import { vAt, gAt, rAt, tAt, meta } from "./arena";
 
 /** Forward of sum: y[o, i] = Σ_l x[o, l, i]. */
 export function sumForward(t: usize, m: i32): void {
@@ -147,6 +147,35 @@ export function lseBackward(t: usize, m: i32): void {
         const e = <usize>((o * len + l) * inner + i) << 3;
         store<f64>(gx + e, load<f64>(gx + e) + g * Math.exp(load<f64>(x + e) - v));
       }
+    }
+  }
+}
+
+/** Tangent of max/min: the picked element's, ẏ[o, i] = ẋ[o, l*, i]. */
+export function extremeTangent(t: usize, m: i32): void {
+  const ty = tAt(t, meta(t, m, 0)), tx = tAt(t, meta(t, m, 2)), r = rAt(t, meta(t, m, 7));
+  const outer = meta(t, m, 3), len = meta(t, m, 4), inner = meta(t, m, 5);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const k = <usize>(o * inner + i) << 3;
+      store<f64>(ty + k, load<f64>(tx + (<usize>((o * len + <i32>load<f64>(r + k)) * inner + i) << 3)));
+    }
+  }
+}
+
+/** Tangent of logsumexp: ẏ[o, i] = Σ_l exp(x[o, l, i] − y[o, i])·ẋ[o, l, i]. */
+export function lseTangent(t: usize, m: i32): void {
+  const y = vAt(t, meta(t, m, 0)), x = vAt(t, meta(t, m, 2)), ty = tAt(t, meta(t, m, 0)), tx = tAt(t, meta(t, m, 2));
+  const outer = meta(t, m, 3), len = meta(t, m, 4), inner = meta(t, m, 5);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const k = <usize>(o * inner + i) << 3, v = load<f64>(y + k);
+      let s: f64 = 0;
+      for (let l = 0; l < len; l++) {
+        const e = <usize>((o * len + l) * inner + i) << 3, d = load<f64>(tx + e);
+        if (d != 0) s += d * Math.exp(load<f64>(x + e) - v);
+      }
+      store<f64>(ty + k, s);
     }
   }
 }

@@ -6,6 +6,8 @@
  */
 import { H_OP, H_A, H_B, H_VAL, H_DA, H_DB, H_PRE, field, f64At, i32At } from "./layout";
 import { evalOp } from "./ops";
+import { kernelTangent } from "./kernels";
+import { H_TT } from "./layout";
 import { firstFlipped } from "./sweep";
 
 const ROW2 = memory.data(3 << 3, 16); // the second partials of one node: dxx, dxy, dyy
@@ -31,11 +33,17 @@ const ROW2 = memory.data(3 << 3, 16); // the second partials of one node: dxx, d
   return r == r ? r : times(p, g);
 }
 
-/** Propagates k tangent directions through nodes [1, n) of tape `t` (values and partials computed). */
-export function tangent(t: usize, n: i32, k: i32, dot: usize): void {
-  const a = field(t, H_A), b = field(t, H_B), da = field(t, H_DA), db = field(t, H_DB);
+/** Propagates k tangent directions through nodes [1, n) of tape `t` (values and partials computed); a tape with
+ * tensor ops takes one direction (k = 1), its tensor tangents in `arena` (same offsets as the values). */
+export function tangent(t: usize, n: i32, k: i32, dot: usize, arena: usize): void {
+  const op = field(t, H_OP), a = field(t, H_A), b = field(t, H_B), da = field(t, H_DA), db = field(t, H_DB);
+  store<u32>(t + <usize>H_TT, <u32>arena);
   for (let i = 1; i < n; i++) {
     const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
+    if (ib < 0) {
+      store<f64>(f64At(dot, i), kernelTangent(t, <i32>load<u8>(op + <usize>i), ia, dot));
+      continue;
+    }
     if ((ia | ib) == 0) continue; // a leaf: keeps its seed
     // An operand indexed by the node itself is a constant (compiled tapes): no tangent.
     const pa = ia == i ? 0 : load<f64>(f64At(da, i)), pb = ib == i ? 0 : load<f64>(f64At(db, i));

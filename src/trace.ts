@@ -3,7 +3,7 @@ import { need, checkGrown, watchViews, unwatchViews, type Engine } from "./wasm.
 import { InputError, OutOfMemoryError, StaleHandleError, AdError } from "./errors.js";
 
 // Header words of a tape (assembly/layout.ts: H_TV / 4 …).
-const HEADER_WORDS = 19,
+const HEADER_WORDS = 20,
   H_TV = 9,
   H_TCAP = 11,
   H_RCAP = 13,

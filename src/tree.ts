@@ -194,3 +194,12 @@ export function lastInputNode(h: HandleTree): number {
   if (h instanceof Tensor) return h.inputBase >= 0 ? h.inputBase + h.size - 1 : 0;
   return Math.max(0, ...Object.values(h).map(lastInputNode));
 }
+
+/** The Jacobian columns of a handle tree in tree order: a scalar input's node, or −(offset + 1) for an element of a tensor input in the arena. */
+export function inputColumns(h: HandleTree, into: number[] = []): number[] {
+  if (h instanceof Scalar) into.push(h.idx);
+  else if (h instanceof Tensor) {
+    for (let i = 0; i < h.size; i++) into.push(h.inputBase >= 0 ? h.inputBase + i : -(h.arenaOffset + i) - 1);
+  } else for (const c of Object.values(h)) inputColumns(c, into);
+  return into;
+}

@@ -16,7 +16,7 @@ export interface Engine {
   replay(tape: number, n: number, guards: number, ng: number): number;
   replayGradient(tape: number, n: number, guards: number, ng: number, out: number, outValue: number): number;
   recordGuards(tape: number, guards: number, ng: number): void;
-  tangent(tape: number, n: number, k: number, dot: number): void;
+  tangent(tape: number, n: number, k: number, dot: number, arena: number): void;
   replayTangent(tape: number, n: number, dot: number, guards: number, ng: number): number;
   hvp(tape: number, n: number, out: number, scratch: number, guards: number, ng: number): number;
   arenaReserve(tape: number, vals: number, res: number, metas: number, scratch: number): number;

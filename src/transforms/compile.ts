@@ -4,7 +4,7 @@ import { Scalar, type Trace, type CustomHook, Region, describe, reverseWithHooks
 import { need } from "../wasm.js";
 import { readGradients, zeroGradients, writeLeaves, fillLike, inputSlice, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { withRecording, flattenCotangent, pullSeeds, type OutputOf, type CotangentOf } from "./vjp.js";
-import { tangents, pickJacobian, type Jacobian } from "./forward.js";
+import { tangents, sweepTangents, pickJacobian, type Jacobian } from "./forward.js";
 import { sweepHvp, hvpTangents, hessianOf } from "./hessian.js";
 import { AdError, BranchChanged, InputError, OutputError } from "../errors.js";
 import { branches, opName } from "../ops.js";
@@ -84,11 +84,14 @@ export class Compiled<H, Y> {
   jvp(x: InputOf<H>, v: InputOf<H>): [OutputOf<Y>, OutputOf<Y>] {
     let dot: Float64Array = new Float64Array(0);
     const r = this.run(x, (r) => {
-      noKernels(r, "jvp");
-      const t = tangents(r.e, this.n, 1);
-      dot = t.dot;
-      writeLeaves(dot, this.inputs, v, "v");
-      return r.e.replayTangent(r.ptr, this.n, t.ptr, this.guards, this.ng);
+      const s = tangents(r, this.n, 1);
+      dot = s.dot;
+      writeLeaves(dot, this.inputs, v, "v", s.arena);
+      if (!r.kernels) return r.e.replayTangent(r.ptr, this.n, s.ptr, this.guards, this.ng);
+      // Tensor ops: a replay, then a tangent sweep.
+      const flipped = r.e.replay(r.ptr, this.n, this.guards, this.ng);
+      if (flipped < 0) sweepTangents(r, this.n, 1, s);
+      return flipped;
     });
     return [fillLike(this.like, this.outs, r.val) as OutputOf<Y>, fillLike(this.like, this.outs, dot, 0) as OutputOf<Y>];
   }

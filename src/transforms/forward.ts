@@ -1,7 +1,6 @@
 /** @file Forward mode and Jacobians: `jvp` (tangents through the tape), `jacfwd` (k directions a sweep), `jacrev` (a reverse sweep a row), and `jacobian`, which picks the cheaper. */
-import { type Region, type CustomHook, scratch, reverseWithHooks, noKernels } from "../trace.js";
-import type { Engine } from "../wasm.js";
-import { writeLeaves, fillLike, inputNodes, flatGradient, inputCount, lastInputNode, type HandleTree, type InputOf } from "../tree.js";
+import { type Region, type CustomHook, scratch, reverseWithHooks } from "../trace.js";
+import { writeLeaves, fillLike, inputColumns, flatGradient, inputCount, lastInputNode, type HandleTree, type InputOf } from "../tree.js";
 import { withRecording, type OutputOf } from "./vjp.js";
 
 /** A dense Jacobian: `data` row-major, rows = outputs, cols = inputs, both flattened in tree order. */
@@ -11,39 +10,55 @@ export interface Jacobian {
   cols: number;
 }
 
+/** The header word holding the tensor values in use (assembly/layout.ts: H_TUSED / 4). */
+const TUSED_WORD = 16;
+
 /** Directions carried by one forward sweep of `jacfwd`. */
 const DIRECTIONS = 8;
 
-/** Tangent scratch for `k` directions over `n` nodes, zeroed. */
-export function tangents(e: Engine, n: number, k: number): { ptr: number; dot: Float64Array } {
-  const ptr = scratch(e, n * k * 8);
+/** Tangent scratch for `k` directions over `n` nodes of region r, zeroed: `dot` for the scalar nodes, and
+ * `arena` for the tensors (one direction; same offsets as the values). */
+export function tangents(r: Region, n: number, k: number): { ptr: number; dot: Float64Array; arenaPtr: number; arena: Float64Array } {
+  const e = r.e, vals = r.hdr[TUSED_WORD];
+  const ptr = scratch(e, (n * k + vals) * 8);
   const dot = new Float64Array(e.memory.buffer, ptr, n * k);
+  const arena = new Float64Array(e.memory.buffer, ptr + n * k * 8, vals);
   dot.fill(0);
-  return { ptr, dot };
+  arena.fill(0);
+  return { ptr, dot, arenaPtr: ptr + n * k * 8, arena };
+}
+
+/** One tangent sweep (k directions; one when the tape holds tensor ops) over the first n nodes of region r. */
+export function sweepTangents(r: Region, n: number, k: number, s: { ptr: number; arenaPtr: number }): void {
+  r.e.tangent(r.ptr, n, k, s.ptr, s.arenaPtr);
 }
 
 /** Returns a function giving [f(x), ∂f/∂x·v]: the tangent v (shaped like x) pushed forward in one sweep. */
 export function jvp<H, Y>(f: (x: H) => Y): (x: InputOf<H>, v: InputOf<H>) => [OutputOf<Y>, OutputOf<Y>] {
   return (x, v) =>
     withRecording(f, x, ({ t, inputs, like, outs }) => {
-      noKernels(t.region, "jvp");
-      const { ptr, dot } = tangents(t.e, t.n, 1);
-      writeLeaves(dot, inputs, v, "v");
-      t.e.tangent(t.region.ptr, t.n, 1, ptr);
-      return [like, fillLike(like, outs, dot, 0)] as [OutputOf<Y>, OutputOf<Y>];
+      const s = tangents(t.region, t.n, 1);
+      writeLeaves(s.dot, inputs, v, "v", s.arena);
+      sweepTangents(t.region, t.n, 1, s);
+      return [like, fillLike(like, outs, s.dot, 0)] as [OutputOf<Y>, OutputOf<Y>];
     });
 }
 
 /** Forward-mode Jacobian of the computed tape `r` (n nodes): ⌈inputs/8⌉ sweeps of 8 tangent directions. */
 export function forwardJacobian(r: Region, n: number, inputs: HandleTree, outs: number[]): Jacobian {
-  noKernels(r, "jacfwd");
-  const cols = inputNodes(inputs), nc = cols.length, m = outs.length;
+  const cols = inputColumns(inputs), nc = cols.length, m = outs.length;
   const data = new Float64Array(m * nc);
-  const k = Math.max(1, Math.min(DIRECTIONS, nc));
+  // NOTE: tensor tangents carry one direction a sweep (a k-wide tangent arena is not worth its memory yet).
+  const k = r.kernels ? 1 : Math.max(1, Math.min(DIRECTIONS, nc));
   for (let c0 = 0; c0 < nc; c0 += k) {
-    const { ptr, dot } = tangents(r.e, n, k);
-    for (let j = 0; j < k && c0 + j < nc; j++) dot[cols[c0 + j] * k + j] = 1;
-    r.e.tangent(r.ptr, n, k, ptr);
+    const s = tangents(r, n, k);
+    for (let j = 0; j < k && c0 + j < nc; j++) {
+      const c = cols[c0 + j];
+      if (c >= 0) s.dot[c * k + j] = 1;
+      else s.arena[-c - 1] = 1;
+    }
+    sweepTangents(r, n, k, s);
+    const dot = s.dot;
     for (let row = 0; row < m; row++) {
       if (outs[row] < 0) continue;
       for (let j = 0; j < k && c0 + j < nc; j++) data[row * nc + c0 + j] = dot[outs[row] * k + j];
@@ -68,10 +83,9 @@ export function reverseJacobian(r: Region, inputs: HandleTree, outs: number[], h
   return { data, rows: m, cols: nc };
 }
 
-/** The lesson's rule: forward mode costs a sweep per input, reverse mode a sweep per output; take the fewer
- * (reverse mode through tensor ops, until they have tangent kernels). */
+/** The lesson's rule: forward mode costs a sweep per input, reverse mode a sweep per output; take the fewer. */
 export function pickJacobian(r: Region, n: number, inputs: HandleTree, outs: number[], hooks: readonly CustomHook[] = []): Jacobian {
-  return inputCount(inputs) <= outs.length && r.kernels === 0 ? forwardJacobian(r, n, inputs, outs) : reverseJacobian(r, inputs, outs, hooks);
+  return inputCount(inputs) <= outs.length ? forwardJacobian(r, n, inputs, outs) : reverseJacobian(r, inputs, outs, hooks);
 }
 
 /** Returns a function giving f's Jacobian by forward mode (one sweep per 8 inputs). */

@@ -11,7 +11,7 @@
 import { type Trace, keptRegion, noKernels } from "../trace.js";
 import { inputNodes, type InputOf } from "../tree.js";
 import { withRecording } from "./vjp.js";
-import { tangents } from "./forward.js";
+import { tangents, sweepTangents } from "./forward.js";
 import { sweepHvp, hvpTangents } from "./hessian.js";
 import { scalarNode, type ScalarOutput } from "./grad.js";
 import { rowOf } from "../ops.js";
@@ -143,9 +143,10 @@ export function sparseJacobian<H>(f: (x: H) => unknown): (x: InputOf<H>) => Csr 
       }
       const p = plan;
       return recover(p, (c) => {
-        const { ptr, dot } = tangents(t.e, t.n, 1);
+        const s = tangents(t.region, t.n, 1);
+        const dot = s.dot;
         cols.forEach((node, j) => (dot[node] = p.colours[j] === c ? 1 : 0));
-        t.e.tangent(t.region.ptr, t.n, 1, ptr);
+        sweepTangents(t.region, t.n, 1, s);
         return (r) => dot[outs[r]];
       });
     });
