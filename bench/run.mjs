@@ -6,7 +6,6 @@
 // reverse sweep alone against a same-run streaming probe (assembly/probe.ts), and the issue's bars.
 // Times are tinybench medians (task.result.latency.p50). Run: npm run bench  (or node bench/run.mjs
 // after one `npm run build`). BENCH_TIME=<ms per task> shortens or lengthens every task.
-import { Bench } from "tinybench";
 import os from "node:os";
 import { existsSync, readFileSync } from "node:fs";
 import * as ad from "../dist/index.js";
@@ -17,9 +16,10 @@ import * as hand from "./baselines/hand.mjs";
 import * as jstape from "./baselines/jstape.mjs";
 import * as micrograd from "./baselines/micrograd.mjs";
 import { logistic, rosenbrock, classifierCost, jacobianMap } from "./workloads.mjs";
+import { Bench } from "tinybench";
+import { median, sink, TASK_MS } from "./timing.mjs";
 
 const started = performance.now();
-const TASK_MS = Number(process.env.BENCH_TIME ?? 700);
 const MICROGRAD_SKIP_MS = 3000; // skip micrograd where one gradient takes longer than this
 const AGREE_TOL = 1e-12;
 
@@ -37,34 +37,6 @@ function checkCopies() {
     : `WARNING: ${differ.join(", ")} differ(s) from ../shared/baselines — re-copy them (see bench/baselines/COPIED.md)`;
 }
 
-// ---------------------------------------------------------------- timing
-/** Median ms per call of `fn`. Calls under ~20 µs are batched (reps per sample) so the timer's own
- * cost does not dominate; the median of the batch times is divided by the batch size. */
-async function median(fn) {
-  fn();
-  let t0 = performance.now();
-  fn();
-  const once = performance.now() - t0;
-  const reps = once < 0.02 ? Math.min(1000, Math.ceil(0.05 / Math.max(once, 1e-4))) : 1;
-  const slow = once > 50;
-  // Every result feeds a sink, so the engine cannot drop a call whose result is unused.
-  const run = typeof fn() === "number"
-    ? () => { for (let r = 0; r < reps; r++) sink += fn(); }
-    : () => { for (let r = 0; r < reps; r++) sink += fn().length; };
-  const bench = new Bench({
-    time: slow ? Math.min(TASK_MS, 300) : TASK_MS,
-    iterations: slow ? 3 : 64,
-    warmupTime: slow ? 0 : 100,
-    warmupIterations: slow ? 1 : 16,
-    timestampProvider: "hrtimeNow",
-    throws: true,
-  });
-  bench.add("task", run);
-  await bench.run();
-  return bench.tasks[0].result.latency.p50 / reps;
-}
-
-let sink = 0;
 const copy = (g) => (typeof g === "number" ? g : Float64Array.from(g));
 
 // ---------------------------------------------------------------- adtape's versions: bench/workloads.mjs
@@ -351,5 +323,5 @@ bar("sparseHessian ≤ 10× one gradient, detection excluded (W3, n = 1e5)", spa
 console.log("\nbars (from the issues; measured in this run):");
 const bw = Math.max(...bars.map((b) => b[0].length));
 for (const [text, v, verdict] of bars) console.log(`  ${text.padEnd(bw)}  ${v.padStart(8)}  ${verdict}`);
-if (sink === 0.5) console.log(""); // keeps the sink observable
+if (sink.value === 0.5) console.log(""); // keeps the sink observable
 console.log(`\ntotal benchmark time ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -1,0 +1,33 @@
+// Timing shared by the benchmark suites: tinybench medians, with sub-20 µs calls batched per sample.
+import { Bench } from "tinybench";
+
+/** Milliseconds tinybench spends on each task (BENCH_TIME overrides). */
+export const TASK_MS = Number(process.env.BENCH_TIME ?? 700);
+
+/** Every result feeds this sink, so the engine cannot drop a call whose result is unused. */
+export const sink = { value: 0 };
+
+/** Median ms per call of `fn`. Calls under ~20 µs are batched (reps per sample) so the timer's own
+ * cost does not dominate; the median of the batch times is divided by the batch size. */
+export async function median(fn) {
+  fn();
+  let t0 = performance.now();
+  fn();
+  const once = performance.now() - t0;
+  const reps = once < 0.02 ? Math.min(1000, Math.ceil(0.05 / Math.max(once, 1e-4))) : 1;
+  const slow = once > 50;
+  const run = typeof fn() === "number"
+    ? () => { for (let r = 0; r < reps; r++) sink.value += fn(); }
+    : () => { for (let r = 0; r < reps; r++) sink.value += fn()?.length ?? 1; };
+  const bench = new Bench({
+    time: slow ? Math.min(TASK_MS, 300) : TASK_MS,
+    iterations: slow ? 3 : 64,
+    warmupTime: slow ? 0 : 100,
+    warmupIterations: slow ? 1 : 16,
+    timestampProvider: "hrtimeNow",
+    throws: true,
+  });
+  bench.add("task", run);
+  await bench.run();
+  return bench.tasks[0].result.latency.p50 / reps;
+}
