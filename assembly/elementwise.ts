@@ -187,9 +187,9 @@ function mapPush(t: usize, m: i32, n: i32, tin: usize, first: bool, src: usize, 
     let ps = src + (from == FROM_J ? <usize>j << 3 : from == FROM_A ? <usize>walk.ia << 3 : from == FROM_B ? <usize>walk.ib << 3 : 0);
     let py = ty + (<usize>j << 3);
     for (let k = 0; k < last; k++) {
-      const d = load<f64>(p);
-      // A zero tangent sends exactly zero, even through an infinite partial.
-      if (d != 0) store<f64>(py, load<f64>(py) + load<f64>(ps) * d);
+      const d = load<f64>(p), q = load<f64>(ps);
+      // A zero tangent or a zero partial (the branch `where` dropped) sends exactly zero, even against an infinity.
+      if (d != 0 && q != 0) store<f64>(py, load<f64>(py) + q * d);
       p += s;
       ps += ss;
       py += 8;

@@ -246,7 +246,7 @@ export const ge = comparison(Op.GreaterEqual), eq = comparison(Op.Equal);
 /** Selects a where mask ≠ 0, else b; both branches are recorded, and the one not taken gets exactly zero derivative. */
 export function where(mask: Operand | boolean, a: number, b: number): number;
 export function where(mask: Operand | boolean, a: Operand, b: Operand): Operand;
-export function where(mask: TensorLike | boolean, a: TensorLike, b: TensorLike): Operand | Tensor<"nd">;
+export function where(mask: TensorLike | boolean, a: TensorLike, b: TensorLike): Tensor<"nd">;
 export function where(mask: unknown, a: unknown, b: unknown): unknown {
   if (typeof mask === "boolean" || typeof mask === "number") return mask ? a : b;
   if (isTensorLike(mask) || isTensorLike(a) || isTensorLike(b)) return whereTensor(mask, a, b);

@@ -1,6 +1,6 @@
-/** @file Helpers of the table-driven tensor op tests: plain float64 tensors and reference kernels (index loops
- * over `Math.*`, independent of the tape), input generators, Richardson central differences, and `defineRows`,
- * which checks each row's value, gradient and compiled replay. */
+/** @file Helpers of the table-driven tensor op tests: plain float64 tensors and broadcasting (index loops over
+ * `Math.*`, independent of the tape), input generators, Richardson central differences, and `defineRows`,
+ * which checks each row's value, gradient, jvp and compiled replay. */
 import { describe, it, expect } from "vitest";
 import * as ad from "../src/index.js";
 import { rng, uniform } from "./helpers.js";
@@ -91,13 +91,16 @@ export interface Row {
   grad?: "fd" | "zero";
   /** Check the differences at this many sampled coordinates only (large rows). */
   sample?: number;
+  /** An absolute difference step (default 1e-3·max(1, |x|)), for functions whose scale is not |x|'s. */
+  step?: number;
 }
 
 // Loosely typed transforms: rows take heterogeneous input arrays, which the precise tree types do not express.
 type Fn = (x: never) => unknown;
 export const gradOf = ad.grad as unknown as (f: Fn) => (x: unknown) => unknown;
 export const vjpOf = ad.vjp as unknown as (f: Fn) => (x: unknown) => [unknown, (ct: unknown) => unknown];
-interface LooseCompiled { value(x: unknown): unknown; grad(x: unknown): unknown; dispose(): void }
+export const jvpOf = ad.jvp as unknown as (f: Fn) => (x: unknown, v: unknown) => [unknown, unknown];
+interface LooseCompiled { value(x: unknown): unknown; grad(x: unknown): unknown; jvp(x: unknown, v: unknown): [unknown, unknown]; dispose(): void }
 export const compileOf = ad.compile as unknown as (f: Fn, x0: unknown) => LooseCompiled;
 
 /** A deterministic seed from a row's name. */
@@ -130,14 +133,14 @@ export function flatGrad(g: unknown, s: Input): Float64Array {
 }
 
 /** ∂f/∂t at t by Richardson-extrapolated central differences (steps h, h/2: error O(h⁴)). */
-export function richardson(f: (t: number) => number, t: number): number {
-  const h = 1e-3 * Math.max(1, Math.abs(t));
+export function richardson(f: (t: number) => number, t: number, step?: number): number {
+  const h = step ?? 1e-3 * Math.max(1, Math.abs(t));
   const c = (s: number) => (f(t + s) - f(t - s)) / (2 * s);
   return (4 * c(h / 2) - c(h)) / 3;
 }
 
 /** The gradient of plain scalar F at inputs `xs` by differences, one Float64Array per input; unsampled coordinates NaN. */
-export function fdGradient(F: (xs: Plain[]) => number, xs: Plain[], pick?: (i: number, k: number) => boolean): Float64Array[] {
+export function fdGradient(F: (xs: Plain[]) => number, xs: Plain[], pick?: (i: number, k: number) => boolean, step?: number): Float64Array[] {
   return xs.map((x, i) =>
     Float64Array.from(x.data, (v, k) => {
       if (pick && !pick(i, k)) return NaN;
@@ -146,7 +149,7 @@ export function fdGradient(F: (xs: Plain[]) => number, xs: Plain[], pick?: (i: n
         ys[i].data[k] = t;
         return F(ys);
       };
-      return richardson(at, v);
+      return richardson(at, v, step);
     }),
   );
 }
@@ -158,7 +161,8 @@ export function expectSampled(got: Float64Array, want: Float64Array, tol: { rtol
 }
 
 /** Registers, for every row: its value against the reference; the gradient of a random weighted sum
- * Σ w⊙f(x) against differences of the reference; and compiled replay at new inputs against eager. */
+ * Σ w⊙f(x) against differences of the reference; jvp along a random direction against directional differences;
+ * and compiled replay (value, grad, jvp) at new inputs against eager. */
 export function defineRows(title: string, rows: readonly Row[]): void {
   describe.each(rows.map((row) => [row.name, row] as const))(`${title}: %s`, (_, row) => {
     const seed = seedOf(row.name);
@@ -184,11 +188,23 @@ export function defineRows(title: string, rows: readonly Row[]): void {
       const pr = rng(seed + 2);
       const total = x0.reduce((n, p) => n + p.data.length, 0);
       const pick = row.sample ? () => pr() < row.sample! / total : undefined;
-      const num = fdGradient(lossRef, x0, pick);
+      const num = fdGradient(lossRef, x0, pick, row.step);
       got.forEach((gi, i) => expectSampled(gi, num[i], { rtol: 1e-6, atol: 1e-8 }));
     });
 
-    it("compiled replay at new inputs equals eager", () => {
+    it(row.grad === "zero" ? "jvp is exactly zero" : "jvp equals directional differences of the reference", () => {
+      const { plain: dir, arg: v } = sample(row.inputs.map((s) => ({ ...s, gen: (r: () => number) => uniform(r, -1, 1) })), rng(seed + 4));
+      const [y, ydot] = jvpOf(row.f as Fn)(a0, v);
+      expect((y as ad.TensorData).data).toBeAllclose(want.data, { rtol: row.rtol ?? 1e-15, atol: 1e-300 });
+      const got = (ydot as ad.TensorData).data;
+      if (row.grad === "zero") return expect(got.every((d) => d === 0)).toBe(true);
+      const along = (t: number) => row.ref(x0.map((p, i) => P(p.data.map((e, k) => e + t * dir[i].data[k]), p.shape)));
+      // (an element whose value is NaN, e.g. a mean over an empty axis, has no derivative to check)
+      const num = want.data.map((_, j) => richardson((t) => along(t).data[j], 0, row.step ?? 1e-3));
+      expectSampled(got, num, { rtol: 1e-6, atol: 1e-8 });
+    });
+
+    it("compiled replay (value, grad, jvp) at new inputs equals eager", () => {
       const { arg: a1 } = sample(row.inputs, rng(seed + 3));
       const cl = compileOf(loss as Fn, a0), cf = compileOf(row.f as Fn, a0);
       try {
@@ -199,6 +215,9 @@ export function defineRows(title: string, rows: readonly Row[]): void {
         const v1 = cf.value(a1) as ad.TensorData;
         expect(v1.shape).toEqual((y1 as ad.TensorData).shape);
         expect(v1.data).toBeAllclose((y1 as ad.TensorData).data, { rtol: 1e-14, atol: 1e-300 });
+        const { arg: v } = sample(row.inputs, rng(seed + 5));
+        const [, eagerDot] = jvpOf(row.f as Fn)(a1, v);
+        expect((cf.jvp(a1, v)[1] as ad.TensorData).data).toBeAllclose((eagerDot as ad.TensorData).data, { rtol: 1e-14, atol: 1e-300 });
         const lv = cl.value(a1) as ad.TensorData;
         expect(lv.data).toBeAllclose([lossRef(sample(row.inputs, rng(seed + 3)).plain)], { rtol: 1e-12, atol: 1e-14 });
       } finally {

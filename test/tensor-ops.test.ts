@@ -187,6 +187,17 @@ const whereRows: Row[] = [
   },
 ];
 
+/** Longer rows: SIMD blocks and their remainders, broadcast walks of several runs. */
+const largeRows: Row[] = [
+  { name: "add [7,33] + [33]", inputs: [tIn([7, 33], U(-3, 3)), tIn([33], U(-3, 3))], f: (xs) => ad.add(T(xs, 0), T(xs, 1)), ref: (ps) => ew2(ps[0], ps[1], (x, y) => x + y), sample: 30 },
+  { name: "mul [7,33] · [7,1]", inputs: [tIn([7, 33], U(-3, 3)), tIn([7, 1], U(-3, 3))], f: (xs) => ad.mul(T(xs, 0), T(xs, 1)), ref: (ps) => ew2(ps[0], ps[1], (x, y) => x * y), sample: 30 },
+  { name: "div [5,1,19] / [3,19]", inputs: [tIn([5, 1, 19], U(-3, 3)), tIn([3, 19], away(0.5, 2))], f: (xs) => ad.div(T(xs, 0), T(xs, 1)), ref: (ps) => ew2(ps[0], ps[1], (x, y) => x / y), sample: 30 },
+  { name: "max [131] vs 0-d", inputs: [tIn([131], lattice(0)), tIn([], lattice(0.25))], f: (xs) => ad.max(T(xs, 0), T(xs, 1)), ref: (ps) => ew2(ps[0], ps[1], Math.max), sample: 30 },
+  { name: "exp of a vector input [257]", inputs: [vIn(257, U(-3, 3))], f: (xs) => ad.exp(T(xs, 0)), ref: (ps) => ew1(ps[0], Math.exp), sample: 30 },
+  { name: "tanh [3,67]", inputs: [tIn([3, 67], U(-3, 3))], f: (xs) => ad.tanh(T(xs, 0)), ref: (ps) => ew1(ps[0], Math.tanh), sample: 30 },
+];
+
+defineRows("large", largeRows);
 defineRows("binary", binaryRows);
 defineRows("unary", unaryRows);
 defineRows("mask", maskRows);
@@ -199,6 +210,15 @@ describe("elementwise conventions", () => {
   it("where gives exactly 0 to the branch not taken, even where its partial is infinite", () => {
     expect(g1((x) => ad.where(ad.greater(x, 0), ad.sqrt(x), 0) as ad.Tensor<"nd">, [0, 4, -1])).toEqual([0, 0.25, 0]);
     expect(g1((x) => ad.where(ad.greater(x, 0), ad.log(x), x) as ad.Tensor<"nd">, [0, -2, 2])).toEqual([1, 1, 0.5]);
+  });
+
+  // Regression (fixed): forward mode through a tensor `where` gives NaN, not 0, where the branch not taken has an infinite or NaN
+  // tangent (√x at 0: ∞; √x at −1: NaN): the Map tangent kernel (mapPush in assembly/elementwise.ts) skips only a
+  // zero *tangent*, so where's zero *partial* times ∞ makes 0·∞ = NaN. Scalar jvp gives 0; reverse mode gives 0.
+  it("where gives exactly 0 to the branch not taken in forward mode too", () => {
+    const f = (x: ad.Tensor<"nd">) => ad.where(ad.greater(x, 0), ad.sqrt(x), ad.mul(x, 0.5)) as ad.Tensor<"nd">;
+    const [, ydot] = ad.jvp(f)(ad.tensor([0, 4, -1], [3]), ad.tensor([1, 1, 1], [3]));
+    expect(Array.from(ydot.data)).toEqual([0.5, 0.25, 0.5]);
   });
 
   it("max and min at a tie send the derivative to the first operand, also when broadcast", () => {

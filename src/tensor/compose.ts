@@ -60,7 +60,10 @@ export function crossEntropy(logits: unknown, labels: unknown, axis = -1): Out {
   const t = traceFor([logits, labels], "crossEntropy");
   const z = asTensor(t, logits, "crossEntropy");
   const lsm = logSoftmax(z, axis);
-  if (labels instanceof Int32Array || (Array.isArray(labels) && labels.every((v) => Number.isInteger(v)) && z.rank === 2 && labels.length === z.shape[0] && z.shape[1] !== labels.length)) {
+  // One class per row: an Int32Array, or a number[] with one entry per row of 2-D logits (a probability tensor
+  // would have the logits' shape).
+  const perRowLabels = Array.isArray(labels) && z.rank === 2 && labels.length === z.shape[0] && labels.every((v) => typeof v === "number");
+  if (labels instanceof Int32Array || perRowLabels) {
     const cls = labels as ArrayLike<number>;
     if (z.rank !== 2 || normAxis(axis, 2, "crossEntropy") !== 1) throw new ShapeError(`crossEntropy: class indices need 2-D logits with classes on the last axis, got ${fmt(z.shape)}`);
     const [rows, classes] = z.shape;

@@ -184,7 +184,11 @@ export function isTensorLike(x: unknown): boolean {
 
 /** The trace a tensor op records onto: the first handle's, else the active one (constants only). */
 export function traceFor(xs: readonly unknown[], op: string): Trace {
-  for (const x of xs) if (x instanceof Tensor || x instanceof Scalar) return x.trace;
+  for (const x of xs) {
+    if (!(x instanceof Tensor || x instanceof Scalar)) continue;
+    if (!x.trace.live) throw new StaleHandleError(`a handle passed to ${op}`);
+    return x.trace;
+  }
   const t = activeTrace();
   if (!t) throw new AdError("NO_TRACE", `${op}: tensor ops run inside a transformed function (grad, vjp, compile …); got constants only, outside any`);
   return t;

@@ -207,8 +207,10 @@ export function reshape(x: unknown, shape: readonly number[]): Out {
   const free = shape.filter((d) => d === -1).length;
   if (free > 1) throw new InputError(`reshape: at most one -1 in ${fmt(shape)}`, "shape");
   const known = sizeOf(shape.filter((d) => d !== -1));
-  const target = checkShape(shape.map((d) => (d === -1 ? (known ? h.size / known : 0) : d)));
-  if (sizeOf(target) !== h.size) throw new ShapeError(`reshape: cannot view shape ${fmt(h.shape)} (${h.size} elements) as ${fmt(shape)}`);
+  const bad = () => new ShapeError(`reshape: cannot view shape ${fmt(h.shape)} (${h.size} elements) as ${fmt(shape)}`);
+  if (free && (known === 0 || h.size % known !== 0)) throw bad();
+  const target = checkShape(shape.map((d) => (d === -1 ? h.size / known : d)));
+  if (sizeOf(target) !== h.size) throw bad();
   return h.view(target);
 }
 
