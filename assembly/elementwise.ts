@@ -14,6 +14,7 @@
 import { H_VAL, H_ADJ, field, f64At } from "./layout";
 import { vAt, gAt, rAt, tAt, meta } from "./arena";
 import { evalOp, Op } from "./ops";
+import { hasFastPath, fastForward, fastPull } from "./simd";
 
 const SINK = memory.data(16, 16); // where partials nobody needs are written
 const ODO = memory.data(64 << 2, 16); // the odometer of the outer axes (ndim ≤ 64)
@@ -68,6 +69,7 @@ export function mapForward(t: usize, m: i32): void {
   const pra = ra >= 0 ? rAt(t, ra) : SINK, prb = rb >= 0 ? rAt(t, rb) : SINK;
   const stepRa: usize = ra >= 0 ? 8 : 0, stepRb: usize = rb >= 0 ? 8 : 0;
   begin(t, m);
+  if (hasFastPath(op, walk.nd, walk.sa, walk.sb)) return fastForward(op, n, pa, walk.sa, pb, walk.sb, py);
   const last = walk.last;
   const sa = <usize>walk.sa << 3, sb = bo >= 0 ? <usize>walk.sb << 3 : 0;
   for (let j = 0; j < n; j += last) {
@@ -113,11 +115,21 @@ function run(op: i32, count: i32, xa: usize, sa: usize, xb: usize, sb: usize, y:
 
 /** Backward kernel of a Map node: ā[ia(j)] += ∂a(j)·ȳ[j], b̄[ib(j)] += ∂b(j)·ȳ[j] (operands wanting a gradient only).
  * The partials come from the residuals (mode 0), are the op's constants (mode 1: add, sub, neg), or are the
- * other operand's value (mode 2: mul), so linear and bilinear ops store nothing in the forward pass. */
+ * other operand's value (mode 2: mul; mode 3: x·x, pulled once as 2x), so linear and bilinear ops store
+ * nothing in the forward pass. */
 export function mapBackward(t: usize, m: i32): void {
   const out = meta(t, m, 0), n = meta(t, m, 1), op = meta(t, m, 2), ao = meta(t, m, 3), bo = meta(t, m, 4);
   const ra = meta(t, m, 5), rb = meta(t, m, 6), mode = meta(t, m, 7);
   if (mode == 1) evalOp(op, 1, 1, SINK, PARTIALS, PARTIALS + 8, 0, false);
+  begin(t, m);
+  if (hasFastPath(op, walk.nd, walk.sa, walk.sb)) {
+    const gy = gAt(t, out);
+    if (mode == 3) return fastPull(n, gAt(t, ao), walk.sa, 2, vAt(t, ao), walk.sa, gy); // d(x·x) = 2x dx, one pass
+    const c = mode == 1;
+    if (ra != -1) fastPull(n, gAt(t, ao), walk.sa, c ? load<f64>(PARTIALS) : 1, c ? 0 : vAt(t, bo), walk.sb, gy);
+    if (rb != -1 && bo >= 0) fastPull(n, gAt(t, bo), walk.sb, c ? load<f64>(PARTIALS, 8) : 1, c ? 0 : vAt(t, ao), walk.sa, gy);
+    return;
+  }
   if (ra != -1) {
     if (mode == 0) mapPull(t, m, n, gAt(t, ao), true, rAt(t, ra), FROM_J, gAt(t, out));
     else if (mode == 1) mapPull(t, m, n, gAt(t, ao), true, PARTIALS, FROM_CONST, gAt(t, out));

@@ -15,8 +15,8 @@ export enum Op {
   Tanh = 16, Asin = 17, Acos = 18, Atan = 19, Atan2 = 20, Abs = 21, Min = 22, Max = 23,
   Erf = 24, Lgamma = 25, StopGradient = 26,
   Less = 27, LessEqual = 28, Greater = 29, GreaterEqual = 30, Equal = 31,
-  WhereTrue = 32, WhereFalse = 33, Custom = 34, Digamma = 35, Trigamma = 36,
-  Count = 37,
+  WhereTrue = 32, WhereFalse = 33, Custom = 34, Digamma = 35, Trigamma = 36, Sigmoid = 37,
+  Count = 38,
 }
 
 const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
@@ -51,6 +51,7 @@ const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
     case Op.Cos: { v = Math.cos(x); dx = -Math.sin(x); dxx = -v; break; } // d cos x = -sin x dx
     case Op.Tan: { v = Math.tan(x); dx = 1 + v * v; dxx = 2 * v * dx; break; } // d tan x = (1 + tan²x) dx
     case Op.Tanh: { v = Math.tanh(x); dx = 1 - v * v; dxx = -2 * v * dx; break; } // d tanh x = (1 - tanh²x) dx
+    case Op.Sigmoid: { v = 1 / (1 + Math.exp(-x)); dx = v * (1 - v); dxx = dx * (1 - 2 * v); break; } // dσ = σ(1 - σ) dx
     case Op.Asin: { v = Math.asin(x); dx = 1 / Math.sqrt(1 - x * x); dxx = x * dx * dx * dx; break; } // d asin x = dx/√(1-x²)
     case Op.Acos: { v = Math.acos(x); dx = -1 / Math.sqrt(1 - x * x); dxx = x * dx * dx * dx; break; } // d acos x = -dx/√(1-x²)
     case Op.Atan: { v = Math.atan(x); dx = 1 / (1 + x * x); dxx = -2 * x * dx * dx; break; } // d atan x = dx/(1+x²)

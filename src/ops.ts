@@ -17,7 +17,7 @@ export const Op = {
   Tanh: 16, Asin: 17, Acos: 18, Atan: 19, Atan2: 20, Abs: 21, Min: 22, Max: 23,
   Erf: 24, Lgamma: 25, StopGradient: 26,
   Less: 27, LessEqual: 28, Greater: 29, GreaterEqual: 30, Equal: 31,
-  WhereTrue: 32, WhereFalse: 33, Custom: 34, Digamma: 35, Trigamma: 36,
+  WhereTrue: 32, WhereFalse: 33, Custom: 34, Digamma: 35, Trigamma: 36, Sigmoid: 37,
 } as const;
 type OpName = keyof typeof Op;
 type Primitive = Uncapitalize<Exclude<OpName, "Const" | "Input">>;
@@ -68,6 +68,8 @@ export const table = {
   cos: { code: Op.Cos, arity: 1, curv: [1, 0, 0], d: (x) => [neg(sin(x)), 0] }, // d cos x = -sin x dx
   tan: { code: Op.Tan, arity: 1, curv: [1, 0, 0], d: (_, __, v) => [add(1, mul(v, v)), 0] }, // d tan x = (1 + tan²x) dx
   tanh: { code: Op.Tanh, arity: 1, curv: [1, 0, 0], d: (_, __, v) => [sub(1, mul(v, v)), 0] }, // d tanh x = (1 - tanh²x) dx
+  // σ(x) = 1/(1 + e⁻ˣ) is a primitive (as JAX's lax.logistic): one pass where its composition took four.
+  sigmoid: { code: Op.Sigmoid, arity: 1, curv: [1, 0, 0], d: (_, __, v) => [mul(v, sub(1, v)), 0] }, // dσ = σ(1 - σ) dx
   asin: { code: Op.Asin, arity: 1, curv: [1, 0, 0], d: (x) => [div(1, sqrt(sub(1, mul(x, x)))), 0] }, // d asin x = dx/√(1-x²)
   acos: { code: Op.Acos, arity: 1, curv: [1, 0, 0], d: (x) => [div(-1, sqrt(sub(1, mul(x, x)))), 0] }, // d acos x = -dx/√(1-x²)
   atan: { code: Op.Atan, arity: 1, curv: [1, 0, 0], d: (x) => [div(1, add(1, mul(x, x))), 0] }, // d atan x = dx/(1+x²)
@@ -232,6 +234,8 @@ export const neg = unary(Op.Neg), exp = unary(Op.Exp), log = unary(Op.Log), log1
 export const expm1 = unary(Op.Expm1), sqrt = unary(Op.Sqrt), sin = unary(Op.Sin), cos = unary(Op.Cos);
 export const tan = unary(Op.Tan), tanh = unary(Op.Tanh), asin = unary(Op.Asin), acos = unary(Op.Acos);
 export const atan = unary(Op.Atan), abs = unary(Op.Abs), erf = unary(Op.Erf), lgamma = unary(Op.Lgamma);
+/** σ(x) = 1 / (1 + e⁻ˣ). */
+export const sigmoid = unary(Op.Sigmoid);
 /** ψ(x) = d/dx log|Γ(x)|, and its derivative ψ'(x) (the partials of lgamma, as ops of their own). */
 export const digamma = unary(Op.Digamma), trigamma = unary(Op.Trigamma);
 /** The value of x with zero derivative. */
@@ -259,8 +263,6 @@ export function where(mask: unknown, a: unknown, b: unknown): unknown {
 // Composed ops: built from primitives, no rules of their own.
 /** x². */
 export const square = ((x: Operand) => mul(x, x)) as Unary;
-/** 1 / (1 + e⁻ˣ). */
-export const sigmoid = ((x: Operand) => div(1, add(1, exp(neg(x))))) as Unary;
 /** log(1 + eˣ), evaluated without overflow: x + log1p(e⁻ˣ) for x > 0, log1p(eˣ) otherwise. */
 export const softplus = ((x: Operand) => where(greater(x, 0), add(x, log1p(exp(neg(x)))), log1p(exp(x)))) as Unary;
 /** max(0, x), with relu'(0) = 0 (a tie sends the derivative to the constant 0). */

@@ -67,6 +67,16 @@ const rows: { [K in Name]: Row } = {
     d2: (x) => [(2 * Math.tan(x)) / Math.cos(x) ** 2, 0, 0],
     diff: [true, false],
   },
+  sigmoid: {
+    at: u(-8, 8),
+    value: (x) => 1 / (1 + Math.exp(-x)),
+    d: (x) => [Math.exp(-x) / (1 + Math.exp(-x)) ** 2, 0],
+    d2: (x) => {
+      const s = 1 / (1 + Math.exp(-x));
+      return [s * (1 - s) * (1 - 2 * s), 0, 0];
+    },
+    diff: [true, false],
+  },
   tanh: {
     at: u(-4, 4),
     value: Math.tanh,

@@ -17,7 +17,8 @@ export type Out = Tensor<"nd">;
 /** Scalar op codes whose tensor result carries no derivative (masks and stopGradient). */
 const NO_GRAD = new Set([26, 27, 28, 29, 30, 31]);
 /** How a Map's backward kernel gets its partials: 1 for the ops whose partials are constants (add, sub, neg),
- * 2 for mul (each partial is the other operand); otherwise 0, residuals stored by the forward kernel. */
+ * 2 for mul (each partial is the other operand), 3 for a tensor times itself; otherwise 0, residuals stored by
+ * the forward kernel. */
 const PARTIAL_MODE: Record<number, number> = { 2: 1, 3: 1, 6: 1, 4: 2 };
 
 function result(t: Trace, shape: readonly number[], off: number, needsGrad: boolean): Out {
@@ -35,7 +36,8 @@ export function map(code: number, name: string, x: unknown, y?: unknown): Out {
   const ao = a.off, bo = b ? b.off : -1;
   const ga = a.needsGrad && !NO_GRAD.has(code), gb = !!b?.needsGrad && !NO_GRAD.has(code);
   const off = t.tvUsed, roff = t.trUsed;
-  const mode = PARTIAL_MODE[code] ?? 0;
+  const square = code === 4 && a === b;
+  const mode = square ? 3 : (PARTIAL_MODE[code] ?? 0);
   const ra = !ga ? -1 : mode ? -2 : roff, rb = !gb ? -1 : mode ? -2 : roff + (ga ? n : 0);
   const words = [off, n, code, ao, bo, ra, rb, mode, dims.length, ...dims, ...strides[0], ...strides[1]];
   t.kernel(TOp.Map, words, n, mode ? 0 : (ga ? n : 0) + (gb ? n : 0));
