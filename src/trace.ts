@@ -117,6 +117,12 @@ export class Region extends TapeViews {
     if (!ok) throw new OutOfMemoryError(this.e.memInUse() + (vals * 16 + res * 8 + metas * 4 + scratch), memoryLimit);
   }
 
+  /** Bytes the tensor arenas hold (values and adjoints, residuals, meta, kernel scratch). */
+  arenaBytes(): number {
+    const h = this.hdr;
+    return h[H_TCAP] * 16 + h[H_RCAP] * 8 + h[H_MCAP] * 4 + h[H_SCRCAP];
+  }
+
   /** Frees the tape (a compiled function's `dispose`); the region must not be used again. */
   free(): void {
     unwatchViews(this.renew);

@@ -66,11 +66,11 @@ export class Compiled<H, Y> {
     return (out === undefined ? readGradients(r, this.inputs) : writeGradients(r, this.inputs, out, "out")) as GradOf<H>;
   }
 
-  /** [f(x), gradient] for scalar f. */
-  valueAndGrad(x: InputOf<H>): [number, GradOf<H>] {
+  /** [f(x), gradient] for scalar f; the gradient written into `out` when given. */
+  valueAndGrad(x: InputOf<H>, out?: GradOf<H>): [number, GradOf<H>] {
     const r = this.gradientAt(x);
-    if (!r) return [this.like as number, zeroGradients(this.inputs) as GradOf<H>];
-    return [this.outputValue(), readGradients(r, this.inputs) as GradOf<H>];
+    if (!r) return [scalarOf(this.like), zeroGradients(this.inputs) as GradOf<H>];
+    return [this.outputValue(), (out === undefined ? readGradients(r, this.inputs) : writeGradients(r, this.inputs, out, "out")) as GradOf<H>];
   }
 
   /** ctᵀ·∂f/∂x at x, with ct shaped like f(x). */
@@ -121,7 +121,8 @@ export class Compiled<H, Y> {
   get stats(): CompiledStats {
     const r = this.live();
     const nodeBytes = (r.e.NODE_BYTES as WebAssembly.Global).value + 8;
-    return { nodes: this.n, bytes: r.cap * nodeBytes + this.ng * GUARD_BYTES, guards: this.ng, rerecords: this.rerecords, recordEveryCall: this.everyCall };
+    const bytes = r.cap * nodeBytes + r.arenaBytes() + this.ng * GUARD_BYTES;
+    return { nodes: this.n, bytes, guards: this.ng, rerecords: this.rerecords, recordEveryCall: this.everyCall };
   }
 
   /** Frees the tape and guard list; the compiled function cannot be called afterwards. */
@@ -257,4 +258,9 @@ function writeGradients(r: Region, h: HandleTree, out: unknown, path: string): u
   const o = out as Record<string, unknown>;
   for (const k of Object.keys(h)) o[k] = writeGradients(r, (h as Record<string, HandleTree>)[k], o[k], `${path}.${k}`);
   return out;
+}
+
+/** The number a scalar output's plain value stands for (a 0-d tensor's TensorData holds one). */
+function scalarOf(like: unknown): number {
+  return typeof like === "number" ? like : (like as { data: Float64Array }).data[0];
 }
