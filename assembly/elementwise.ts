@@ -220,6 +220,63 @@ export function itemTangent(t: usize, m: i32): f64 {
   return load<f64>(tAt(t, meta(t, m, 0) + meta(t, m, 1)));
 }
 
+const P2 = memory.data(3 << 3, 16); // one element's second partials: dxx, dxy, dyy
+const P1 = memory.data(2 << 3, 16); // and its first partials
+
+/** Second-order backward of a Map (forward-over-reverse): for every element, from the op table's first and second
+ * partials,  ā += ∂a·ȳ,  ā' += ∂a·ȳ' + (∂aa·ȧ + ∂ab·ḃ)·ȳ  (and b likewise), into the adjoints and their tangents `gt`. */
+export function mapSecond(t: usize, m: i32, gt: usize): void {
+  const out = meta(t, m, 0), n = meta(t, m, 1), op = meta(t, m, 2), ao = meta(t, m, 3), bo = meta(t, m, 4);
+  const wa = meta(t, m, 5) != -1, wb = meta(t, m, 6) != -1 && bo >= 0;
+  begin(t, m);
+  const last = walk.last, sa = <usize>walk.sa << 3, sb = <usize>walk.sb << 3;
+  for (let j = 0; j < n; j += last) {
+    const ea = <usize>walk.ia << 3, eb = <usize>walk.ib << 3;
+    for (let k = 0; k < last; k++) {
+      const oa = ea + <usize>k * sa, ob = eb + <usize>k * sb, oy = <usize>(out + j + k) << 3;
+      const g = load<f64>(gAt(t, 0) + oy), gd = load<f64>(gt + oy);
+      if (g == 0 && gd == 0) continue;
+      const x = load<f64>(vAt(t, ao) + oa), y = bo >= 0 ? load<f64>(vAt(t, bo) + ob) : 0;
+      const xd = load<f64>(tAt(t, ao) + oa), yd = bo >= 0 ? load<f64>(tAt(t, bo) + ob) : 0;
+      evalOp(op, x, y, SINK, P1, P1 + 8, P2, true);
+      const dx = load<f64>(P1), dy = load<f64>(P1, 8), dxx = load<f64>(P2), dxy = load<f64>(P2, 8), dyy = load<f64>(P2, 16);
+      if (wa) pullPair(gAt(t, ao) + oa, gt + (<usize>ao << 3) + oa, dx, dxx, dxy, xd, yd, g, gd);
+      if (wb) pullPair(gAt(t, bo) + ob, gt + (<usize>bo << 3) + ob, dy, dxy, dyy, xd, yd, g, gd);
+    }
+    advance(t, m);
+  }
+}
+
+/** adj += p·g and adjT += p·gd + (p1·xd + p2·yd)·g, each product exactly 0 when a factor is 0 (no 0·∞). */
+// @ts-ignore: decorator
+@inline function pullPair(adj: usize, adjT: usize, p: f64, p1: f64, p2: f64, xd: f64, yd: f64, g: f64, gd: f64): void {
+  const dp = times(p1, xd) + times(p2, yd);
+  store<f64>(adj, load<f64>(adj) + times(p, g));
+  store<f64>(adjT, load<f64>(adjT) + times(p, gd) + times(dp, g));
+}
+
+// @ts-ignore: decorator
+@inline function times(p: f64, q: f64): f64 {
+  return p == 0 || q == 0 ? 0 : p * q;
+}
+
+/** Second-order backward of Pack: each scalar node's (adjoint, adjoint tangent) pair += its element's. */
+export function packSecond(t: usize, m: i32, gt: usize, pair: usize): void {
+  const out = meta(t, m, 0), n = meta(t, m, 1), first = meta(t, m, 2);
+  for (let j = 0; j < n; j++) {
+    const p = pair + (<usize>(first + j) << 4), o = <usize>(out + j) << 3;
+    store<f64>(p, load<f64>(p) + load<f64>(gAt(t, 0) + o));
+    store<f64>(p, load<f64>(p, 8) + load<f64>(gt + o), 8);
+  }
+}
+
+/** Second-order backward of Item: the element's adjoint and adjoint tangent += the scalar's (g, gd). */
+export function itemSecond(t: usize, m: i32, gt: usize, g: f64, gd: f64): void {
+  const o = <usize>(meta(t, m, 0) + meta(t, m, 1)) << 3;
+  store<f64>(gAt(t, 0) + o, load<f64>(gAt(t, 0) + o) + g);
+  store<f64>(gt + o, load<f64>(gt + o) + gd);
+}
+
 /** Forward kernel of Pack (meta [out, n, first]): the values of n consecutive scalar nodes into a tensor. */
 export function packForward(t: usize, m: i32): void {
   memory.copy(vAt(t, meta(t, m, 0)), f64At(field(t, H_VAL), meta(t, m, 2)), <usize>meta(t, m, 1) << 3);

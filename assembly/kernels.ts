@@ -3,13 +3,14 @@
  * A kernel node's record holds its meta offset `m` (see layout.ts); each kernel reads its operands'
  * offsets, shapes and options from meta. The op codes must match `src/tensor/table.ts` (checked on load).
  */
-import { mapForward, mapBackward, mapTangent, packForward, packBackward, packTangent, itemForward, itemBackward, itemTangent } from "./elementwise";
-import { sumForward, sumBackward, extremeForward, extremeBackward, extremeTangent, lseForward, lseBackward, lseTangent } from "./reduce";
+import { mapForward, mapBackward, mapTangent, mapSecond, packForward, packBackward, packTangent, packSecond } from "./elementwise";
+import { itemForward, itemBackward, itemTangent, itemSecond } from "./elementwise";
+import { sumForward, sumBackward, extremeForward, extremeBackward, extremeTangent, lseForward, lseBackward, lseTangent, lseSecond } from "./reduce";
 import { stridedForward, stridedBackward, gatherForward, gatherBackward, concatForward, concatBackward } from "./gather";
-import { matmulForward, matmulBackward, matmulTangent } from "./matmul";
+import { matmulForward, matmulBackward, matmulTangent, matmulSecond } from "./matmul";
 import { choleskyForward, choleskyBackwardKernel, choleskyTangentKernel, solveForward, solveBackwardKernel, solveTangentKernel } from "./decomp";
 import { logdetForward, logdetBackwardKernel, logdetTangentKernel } from "./decomp";
-import { H_TV, H_TT, field } from "./layout";
+import { H_TV, H_TG, H_TT, field } from "./layout";
 
 /** Tensor op codes (from TENSOR_OP_BASE = 128 on). */
 export enum TOp {
@@ -89,4 +90,34 @@ function onTangents(t: usize, op: i32, m: i32): void {
   store<u32>(t + <usize>H_TV, <u32>field(t, H_TT));
   kernelForward(t, op, m);
   store<u32>(t + <usize>H_TV, <u32>values);
+}
+
+/** Runs the second-order backward of kernel node (op, meta m) (forward-over-reverse, for H·v): its backward
+ * kernel, and the tangent of that backward into the adjoint tangents `gt` (an arena at V's offsets); scalar
+ * operands' (adjoint, tangent) pairs live at `pair`, and (g, gd) is an `item`'s. False: the op has no second order. */
+export function kernelSecond(t: usize, op: i32, m: i32, gt: usize, pair: usize, g: f64, gd: f64): bool {
+  switch (op) {
+    case TOp.Const: break;
+    case TOp.Pack: { packSecond(t, m, gt, pair); break; }
+    case TOp.Item: { itemSecond(t, m, gt, g, gd); break; }
+    case TOp.Map: { mapSecond(t, m, gt); break; }
+    case TOp.MatMul: { matmulSecond(t, m, gt); break; }
+    case TOp.LogSumExp: { lseSecond(t, m, gt); break; }
+    // Linear kernels: the backward's tangent is the backward itself, run on the adjoint tangents.
+    case TOp.Sum: case TOp.Max: case TOp.Min: case TOp.Strided: case TOp.Gather: case TOp.Concat: {
+      kernelBackward(t, op, m, 0);
+      onAdjointTangents(t, op, m, gt);
+      break;
+    }
+    default: return false; // cholesky, solve, logdet: no second-order rule yet
+  }
+  return true;
+}
+
+/** Runs the backward kernel of a linear op with the adjoint tangents in place of the adjoints. */
+function onAdjointTangents(t: usize, op: i32, m: i32, gt: usize): void {
+  const adjoints = field(t, H_TG);
+  store<u32>(t + <usize>H_TG, <u32>gt);
+  kernelBackward(t, op, m, 0);
+  store<u32>(t + <usize>H_TG, <u32>adjoints);
 }

@@ -179,3 +179,25 @@ export function lseTangent(t: usize, m: i32): void {
     }
   }
 }
+
+/** Second-order backward of logsumexp: x̄ += ȳ·s and x̄' += ȳ'·s + ȳ·s·(ẋ − ẏ), with s = exp(x − y) (the softmax). */
+export function lseSecond(t: usize, m: i32, gt: usize): void {
+  lseBackward(t, m);
+  if (!meta(t, m, 6)) return;
+  const y = vAt(t, meta(t, m, 0)), x = vAt(t, meta(t, m, 2)), gy = gAt(t, meta(t, m, 0));
+  const ty = tAt(t, meta(t, m, 0)), tx = tAt(t, meta(t, m, 2));
+  const gty = gt + (<usize>meta(t, m, 0) << 3), gtx = gt + (<usize>meta(t, m, 2) << 3);
+  const outer = meta(t, m, 3), len = meta(t, m, 4), inner = meta(t, m, 5);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const k = <usize>(o * inner + i) << 3;
+      const g = load<f64>(gy + k), gd = load<f64>(gty + k), v = load<f64>(y + k), vd = load<f64>(ty + k);
+      if (g == 0 && gd == 0) continue;
+      for (let l = 0; l < len; l++) {
+        const e = <usize>((o * len + l) * inner + i) << 3;
+        const sm = Math.exp(load<f64>(x + e) - v);
+        store<f64>(gtx + e, load<f64>(gtx + e) + gd * sm + g * sm * (load<f64>(tx + e) - vd));
+      }
+    }
+  }
+}

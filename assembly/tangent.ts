@@ -6,8 +6,8 @@
  */
 import { H_OP, H_A, H_B, H_VAL, H_DA, H_DB, H_PRE, field, f64At, i32At } from "./layout";
 import { evalOp } from "./ops";
-import { kernelTangent } from "./kernels";
-import { H_TT } from "./layout";
+import { kernelForward, kernelTangent, kernelSecond } from "./kernels";
+import { H_TT, H_TG, H_TUSED } from "./layout";
 import { firstFlipped } from "./sweep";
 
 const ROW2 = memory.data(3 << 3, 16); // the second partials of one node: dxx, dxy, dyy
@@ -64,13 +64,24 @@ export function tangent(t: usize, n: i32, k: i32, dot: usize, arena: usize): voi
  * ẏ = ∂a·ȧ + ∂b·ḃ and (∂a)' = ∂aa·ȧ + ∂ab·ḃ, (∂b)' = ∂ab·ȧ + ∂bb·ḃ from the op table's second partials.
  * Pass 2 sweeps back from `out`: adj[a] += ∂a·g and ġ[a] += (∂a)'·g + ∂a·ġ; each pair shares a cache
  * line. On return the tangent array holds (H·v) at the leaves (the inputs).
+ * A tape with tensor ops needs 2·tused f64 more: the tensor tangents T (seeded by the caller at tensor inputs)
+ * and the adjoint tangents GT, where H·v of a tensor input is left. Returns -2 when a tensor op on the tape
+ * has no second-order rule.
  */
 export function hvp(t: usize, n: i32, out: i32, s: usize, guards: usize, ng: i32): i32 {
   const op = field(t, H_OP), a = field(t, H_A), b = field(t, H_B), val = field(t, H_VAL), pre = field(t, H_PRE);
   const da = field(t, H_DA), db = field(t, H_DB);
   const tan = s, dd = s + (<usize>n << 3), pair = s + (<usize>n << 3) * 3;
+  const tensors = s + (<usize>n << 3) * 5, used = <usize>field(t, H_TUSED) << 3, adjT = tensors + used;
+  store<u32>(t + <usize>H_TT, <u32>tensors);
   for (let i = 1; i < n; i++) {
     const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
+    if (ib < 0) {
+      const code = <i32>load<u8>(op + <usize>i);
+      store<f64>(f64At(val, i), kernelForward(t, code, ia));
+      store<f64>(f64At(tan, i), kernelTangent(t, code, ia, tan));
+      continue;
+    }
     const x = load<f64>(f64At(ia == i ? pre : val, ia)), y = load<f64>(f64At(ib == i ? pre : val, ib));
     store<f64>(f64At(val, i), evalOp(<i32>load<u8>(op + <usize>i), x, y, f64At(pre, i), f64At(da, i), f64At(db, i), ROW2, true));
     // A constant operand (the node's own index) has a zero partial and no tangent; a leaf keeps its seed.
@@ -87,6 +98,10 @@ export function hvp(t: usize, n: i32, out: i32, s: usize, guards: usize, ng: i32
   const flipped = firstFlipped(t, guards, ng);
   if (flipped >= 0) return flipped;
   memory.fill(pair, 0, <usize>(out + 1) << 4);
+  if (used) {
+    memory.fill(field(t, H_TG), 0, used);
+    memory.fill(adjT, 0, used);
+  }
   store<f64>(pair + (<usize>out << 4), 1);
   // NOTE: as in `reverse`, what node i sends to node i - 1 travels in registers (cg, ct), not memory.
   let cg: f64 = 0, ct: f64 = 0;
@@ -96,6 +111,10 @@ export function hvp(t: usize, n: i32, out: i32, s: usize, guards: usize, ng: i32
     cg = 0;
     ct = 0;
     const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
+    if (ib < 0) {
+      if (!kernelSecond(t, <i32>load<u8>(op + <usize>i), ia, adjT, pair, g, gt)) return -2;
+      continue;
+    }
     if ((ia | ib) == 0) {
       store<f64>(f64At(tan, i), gt); // a leaf: an input's entry of H·v
       continue;

@@ -5,7 +5,7 @@ import { need } from "../wasm.js";
 import { readGradients, zeroGradients, writeLeaves, fillLike, inputSlice, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { withRecording, flattenCotangent, pullSeeds, type OutputOf, type CotangentOf } from "./vjp.js";
 import { tangents, sweepTangents, pickJacobian, type Jacobian } from "./forward.js";
-import { sweepHvp, hvpTangents, hessianOf } from "./hessian.js";
+import { sweepHvp, hvpResult, hessianOf } from "./hessian.js";
 import { AdError, BranchChanged, InputError, OutputError } from "../errors.js";
 import { branches, opName } from "../ops.js";
 
@@ -107,8 +107,8 @@ export class Compiled<H, Y> {
       this.replayAt(x);
       return zeroGradients(this.inputs) as GradOf<H>;
     }
-    const r = this.run(x, (r) => sweepHvp(r, this.n, this.outs[0], (tan) => writeLeaves(tan, this.inputs, v, "v"), this.guards, this.ng));
-    return readGradients({ adj: hvpTangents(r, this.n) }, this.inputs) as GradOf<H>;
+    const r = this.run(x, (r) => sweepHvp(r, this.n, this.outs[0], (tan, arena) => writeLeaves(tan, this.inputs, v, "v", arena), this.guards, this.ng));
+    return readGradients(hvpResult(r, this.n), this.inputs) as GradOf<H>;
   }
 
   /** The Hessian of scalar f at x over the inputs in tree order. */

@@ -1,6 +1,6 @@
-/** @file Second order: `hvp` (H·v by forward-over-reverse, one Wasm call) and `hessian` (one hvp per input, on one recording). */
-import { type Trace, type Region, keptRegion, scratch, noKernels } from "../trace.js";
-import { readGradients, writeLeaves, zeroGradients, inputNodes, type HandleTree, type InputOf, type GradOf } from "../tree.js";
+/** @file Second order: `hvp` (H·v by forward-over-reverse, one Wasm call, through scalar and tensor ops) and `hessian` (one hvp per input, on one recording). */
+import { type Trace, type Region, keptRegion, scratch, tensorModeError } from "../trace.js";
+import { readGradients, writeLeaves, zeroGradients, inputColumns, flatGradient, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { scalarNode, type ScalarOutput } from "./grad.js";
 import { withRecording } from "./vjp.js";
 import { AdError } from "../errors.js";
@@ -20,32 +20,50 @@ function withSecondOrder<R>(f: (h: never) => unknown, x: unknown, use: (t: Trace
   );
 }
 
-/** Runs the engine's forward-over-reverse sweep on the preset-keeping tape `r` (n nodes) with the
- * tangent seeded by `fill`, re-checking `ng` guards at `guards`; returns the first flipped guard or -1.
- * After -1, `hvpTangents(r, n)` holds H·v at the input nodes. */
-export function sweepHvp(r: Region, n: number, out: number, fill: (tan: Float64Array) => void, guards = 0, ng = 0): number {
-  noKernels(r, "hvp and hessian");
-  const ptr = scratch(r.e, 5 * n * 8);
-  const tan = new Float64Array(r.e.memory.buffer, ptr, n);
-  tan.fill(0);
-  fill(tan);
-  return r.e.hvp(r.ptr, n, out, ptr, guards, ng);
+/** The header word holding the tensor values in use (assembly/layout.ts: H_TUSED / 4). */
+const TUSED_WORD = 16;
+
+/** Views of the forward-over-reverse scratch of region r (n nodes): the scalar tangents `tan` (H·v at scalar
+ * inputs after a sweep), the tensor tangents `arena` (seeds of tensor inputs), and the adjoint tangents `hv`
+ * (H·v at tensor inputs after a sweep). */
+function hvpScratch(r: Region, n: number): { ptr: number; tan: Float64Array; arena: Float64Array; hv: Float64Array } {
+  const used = r.hdr[TUSED_WORD];
+  const ptr = scratch(r.e, (5 * n + 2 * used) * 8);
+  const buf = r.e.memory.buffer;
+  const tensors = ptr + 5 * n * 8;
+  return { ptr, tan: new Float64Array(buf, ptr, n), arena: new Float64Array(buf, tensors, used), hv: new Float64Array(buf, tensors + used * 8, used) };
 }
 
-/** The tangents the last `sweepHvp` left: H·v at the input nodes. */
-export function hvpTangents(r: Region, n: number): Float64Array {
-  return new Float64Array(r.e.memory.buffer, scratch(r.e, 5 * n * 8), n);
+/** Runs the engine's forward-over-reverse sweep on the preset-keeping tape `r` (n nodes) with the
+ * tangent seeded by `fill` (scalar tangents, tensor tangents), re-checking `ng` guards at `guards`; returns the
+ * first flipped guard or -1. After -1, `hvpResult(r, n)` holds H·v at the inputs. */
+export function sweepHvp(r: Region, n: number, out: number, fill: (tan: Float64Array, arena: Float64Array) => void, guards = 0, ng = 0): number {
+  const s = hvpScratch(r, n);
+  s.tan.fill(0);
+  s.arena.fill(0);
+  fill(s.tan, s.arena);
+  const flipped = r.e.hvp(r.ptr, n, out, s.ptr, guards, ng);
+  if (flipped === -2) throw tensorModeError("second order through cholesky, solve or logdet");
+  return flipped;
+}
+
+/** What the last `sweepHvp` left, as `readGradients` reads it: H·v at the scalar inputs (`adj`) and at the tensor inputs (`tg`). */
+export function hvpResult(r: Region, n: number): { adj: Float64Array; tg: Float64Array } {
+  const s = hvpScratch(r, n);
+  return { adj: s.tan, tg: s.hv };
 }
 
 /** The Hessian over the inputs, one H·eⱼ sweep per input (each sweep replays the values it overwrote). */
 export function hessianOf(r: Region, n: number, inputs: HandleTree, out: number): Jacobian {
-  const cols = inputNodes(inputs), nc = cols.length;
+  const cols = inputColumns(inputs), nc = cols.length;
   const data = new Float64Array(nc * nc);
   if (out < 0) return { data, rows: nc, cols: nc };
+  const column = new Float64Array(nc);
   for (let j = 0; j < nc; j++) {
-    sweepHvp(r, n, out, (tan) => (tan[cols[j]] = 1));
-    const tan = hvpTangents(r, n);
-    for (let c = 0; c < nc; c++) data[c * nc + j] = tan[cols[c]];
+    const c = cols[j];
+    sweepHvp(r, n, out, (tan, arena) => (c >= 0 ? (tan[c] = 1) : (arena[-c - 1] = 1)));
+    flatGradient(hvpResult(r, n), inputs, column);
+    for (let i = 0; i < nc; i++) data[i * nc + j] = column[i];
   }
   return { data, rows: nc, cols: nc };
 }
@@ -55,8 +73,8 @@ export function hvp<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>, v: InputOf<H>
   return (x, v) =>
     withSecondOrder(f, x, (t, inputs, out) => {
       if (out < 0) return zeroGradients(inputs) as GradOf<H>;
-      sweepHvp(t.region, t.n, out, (tan) => writeLeaves(tan, inputs, v, "v"));
-      return readGradients({ adj: hvpTangents(t.region, t.n) }, inputs) as GradOf<H>;
+      sweepHvp(t.region, t.n, out, (tan, arena) => writeLeaves(tan, inputs, v, "v", arena));
+      return readGradients(hvpResult(t.region, t.n), inputs) as GradOf<H>;
     });
 }
 

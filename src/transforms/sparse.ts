@@ -12,7 +12,7 @@ import { type Trace, keptRegion, noKernels } from "../trace.js";
 import { inputNodes, type InputOf } from "../tree.js";
 import { withRecording } from "./vjp.js";
 import { tangents, sweepTangents } from "./forward.js";
-import { sweepHvp, hvpTangents } from "./hessian.js";
+import { sweepHvp, hvpResult } from "./hessian.js";
 import { scalarNode, type ScalarOutput } from "./grad.js";
 import { rowOf } from "../ops.js";
 import { AdError } from "../errors.js";
@@ -189,7 +189,7 @@ export function sparseHessian<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => 
         if (out < 0) return csr(p.rows, p.inputs);
         return recover(p, (c) => {
           sweepHvp(t.region, t.n, out, (tan) => cols.forEach((node, j) => (tan[node] = p.colours[j] === c ? 1 : 0)));
-          const tan = hvpTangents(t.region, t.n);
+          const tan = hvpResult(t.region, t.n).adj;
           return (r) => tan[cols[r]];
         });
       },
