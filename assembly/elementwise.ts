@@ -69,13 +69,13 @@ export function mapForward(t: usize, m: i32): void {
   const pra = ra >= 0 ? rAt(t, ra) : SINK, prb = rb >= 0 ? rAt(t, rb) : SINK;
   const stepRa: usize = ra >= 0 ? 8 : 0, stepRb: usize = rb >= 0 ? 8 : 0;
   begin(t, m);
-  if (hasFastPath(op, walk.nd, walk.sa, walk.sb)) return fastForward(op, n, pa, walk.sa, pb, walk.sb, py);
-  const last = walk.last;
+  const last = walk.last, fast = hasFastPath(op, walk.sa, walk.sb);
   const sa = <usize>walk.sa << 3, sb = bo >= 0 ? <usize>walk.sb << 3 : 0;
   for (let j = 0; j < n; j += last) {
     const xa = pa + (<usize>walk.ia << 3), xb = bo >= 0 ? pb + (<usize>walk.ib << 3) : SINK;
     const y = py + (<usize>j << 3), da = pra + <usize>j * stepRa, db = prb + <usize>j * stepRb;
-    run(op, last, xa, sa, xb, sb, y, da, stepRa, db, stepRb);
+    if (fast) fastForward(op, last, xa, walk.sa, xb, walk.sb, y);
+    else run(op, last, xa, sa, xb, sb, y, da, stepRa, db, stepRb);
     advance(t, m);
   }
 }
@@ -122,14 +122,7 @@ export function mapBackward(t: usize, m: i32): void {
   const ra = meta(t, m, 5), rb = meta(t, m, 6), mode = meta(t, m, 7);
   if (mode == 1) evalOp(op, 1, 1, SINK, PARTIALS, PARTIALS + 8, 0, false);
   begin(t, m);
-  if (hasFastPath(op, walk.nd, walk.sa, walk.sb)) {
-    const gy = gAt(t, out);
-    if (mode == 3) return fastPull(n, gAt(t, ao), walk.sa, 2, vAt(t, ao), walk.sa, gy); // d(x·x) = 2x dx, one pass
-    const c = mode == 1;
-    if (ra != -1) fastPull(n, gAt(t, ao), walk.sa, c ? load<f64>(PARTIALS) : 1, c ? 0 : vAt(t, bo), walk.sb, gy);
-    if (rb != -1 && bo >= 0) fastPull(n, gAt(t, bo), walk.sb, c ? load<f64>(PARTIALS, 8) : 1, c ? 0 : vAt(t, ao), walk.sa, gy);
-    return;
-  }
+  if (hasFastPath(op, walk.sa, walk.sb)) return fastBackward(t, m, n, mode, ra != -1, rb != -1 && bo >= 0);
   if (ra != -1) {
     if (mode == 0) mapPull(t, m, n, gAt(t, ao), true, rAt(t, ra), FROM_J, gAt(t, out));
     else if (mode == 1) mapPull(t, m, n, gAt(t, ao), true, PARTIALS, FROM_CONST, gAt(t, out));
@@ -139,6 +132,22 @@ export function mapBackward(t: usize, m: i32): void {
     if (mode == 0) mapPull(t, m, n, gAt(t, bo), false, rAt(t, rb), FROM_J, gAt(t, out));
     else if (mode == 1) mapPull(t, m, n, gAt(t, bo), false, PARTIALS + 8, FROM_CONST, gAt(t, out));
     else mapPull(t, m, n, gAt(t, bo), false, vAt(t, ao), FROM_A, gAt(t, out));
+  }
+}
+
+/** The backward kernel of a Map with a fast path, run by run along the walk. */
+function fastBackward(t: usize, m: i32, n: i32, mode: i32, wantA: bool, wantB: bool): void {
+  const out = meta(t, m, 0), ao = meta(t, m, 3), bo = meta(t, m, 4);
+  const last = walk.last, c = mode == 1;
+  const ga = gAt(t, ao), gb = gAt(t, bo), va = vAt(t, ao), vb = vAt(t, bo), gy = gAt(t, out);
+  for (let j = 0; j < n; j += last) {
+    const ea = <usize>walk.ia << 3, eb = <usize>walk.ib << 3, g = gy + (<usize>j << 3);
+    if (mode == 3) fastPull(last, ga + ea, walk.sa, 2, va + ea, walk.sa, g); // d(x·x) = 2x dx, one pass
+    else {
+      if (wantA) fastPull(last, ga + ea, walk.sa, c ? load<f64>(PARTIALS) : 1, c ? 0 : vb + eb, walk.sb, g);
+      if (wantB) fastPull(last, gb + eb, walk.sb, c ? load<f64>(PARTIALS, 8) : 1, c ? 0 : va + ea, walk.sa, g);
+    }
+    advance(t, m);
   }
 }
 

@@ -1,7 +1,7 @@
 /** @file The AS half of the tensor op table: each tensor op's forward, backward and tangent kernel. The sweeps call `kernelForward`/`kernelBackward` for a kernel node and never name a tensor op.
  *
  * A kernel node's record holds its meta offset `m` (see layout.ts); each kernel reads its operands'
- * offsets, shapes and options from meta. The op codes must match `src/tensor/table.ts` (checked on load).
+ * offsets, shapes and options from meta. The op codes must match `src/tensor/codes.ts` (checked on load).
  */
 import { mapForward, mapBackward, mapTangent, mapSecond, packForward, packBackward, packTangent, packSecond } from "./elementwise";
 import { itemForward, itemBackward, itemTangent, itemSecond } from "./elementwise";

@@ -16,9 +16,9 @@
  *     │  op  : u8 [cap]  ◀───────────┼───────────┘     │           │
  *     │  a   : i32[cap]  ◀───────────┼─────────────────┘ …         │   argument node indices
  *     │  b   : i32[cap]               │
- *     │  val : f64[cap]  ◀───────────┼─────────────────────────────┘   value (a tensor node: arena
- *     │       = adj                   │     offset u32 + shape id u32); then the adjoint (header `adj`
- *     │                               │     points here too: the reverse sweep overwrites values)
+ *     │  val : f64[cap]  ◀───────────┼─────────────────────────────┘   value (a kernel node: its scalar
+ *     │       = adj                   │     result, or 0: its elements are in V); then the adjoint (header
+ *     │                               │     `adj` points here too: the reverse sweep overwrites values)
  *     │  da  : f64[cap]               │   ∂node/∂a, ∂node/∂b, stored when the node is computed
  *     │  db  : f64[cap]               │
  *     │  pre : f64[cap] (compiled     │   presets kept for replay: a leaf's value (inputs are written
@@ -28,7 +28,8 @@
  *     │   V, G : f64[tcap]            │   R: residuals a kernel keeps for its backward (elementwise
  *     │   R    : f64[rcap]            │      partials, argmax positions), f64
  *     │   meta : i32[mcap]            │   meta: each kernel node's operands, shape and options
- *     │   scratch (kernel temporaries)│   (written by JS when the node is recorded; see tensor.ts)
+ *     │   scratch (kernel temporaries)│   (written by JS when the node is recorded; the
+ *     │                              │   layout of each kind heads its kernel's file)
  *     │  … later tapes, compiled      │
  *     │    tapes                      │
  *     └──────────────────────────────┘ memory.size() × 64 KiB (never past the limit)

@@ -1,15 +1,15 @@
 /** @file The f64x2 fast paths of the elementwise kernels: add, sub, neg and mul over contiguous or scalar (broadcast) operands, forward and backward, where the generic walk costs 3–4× more per element.
  *
- * A fast path applies when the Map's walk is one axis (JS collapses contiguous axes) and each operand's
- * stride is 1 (contiguous) or 0 (one element, broadcast). The results are bit-identical to the generic
- * kernels': the same IEEE operations, element by element.
+ * A fast path applies to each inner run of the Map's walk (JS collapses contiguous axes, so a same-shape
+ * op is one run) when each operand's inner stride is 1 (contiguous) or 0 (one element, broadcast). The
+ * results are bit-identical to the generic kernels': the same IEEE operations, element by element.
  */
 import { Op } from "./ops";
 
-/** Whether a Map of `op` over one axis with strides sa, sb has a fast path. */
+/** Whether a Map of `op` whose inner runs have strides sa, sb has a fast path (run by run). */
 // @ts-ignore: decorator
-@inline export function hasFastPath(op: i32, nd: i32, sa: i32, sb: i32): bool {
-  return nd == 1 && <u32>sa <= 1 && <u32>sb <= 1 && (op == Op.Add || op == Op.Sub || op == Op.Mul || op == Op.Neg);
+@inline export function hasFastPath(op: i32, sa: i32, sb: i32): bool {
+  return <u32>sa <= 1 && <u32>sb <= 1 && (op == Op.Add || op == Op.Sub || op == Op.Mul || op == Op.Neg);
 }
 
 /** Operand lanes at element offset o: two consecutive elements (stride 1) or the one element twice (stride 0). */

@@ -10,7 +10,7 @@ import { makeData, dataW5, maxRelDiff } from "./baselines/data.mjs";
 import * as hand from "./baselines/hand.mjs";
 import { classifierTensor, rosenbrockTensor, mlp, mlpParams, gmm, gmmParams } from "./workloads.mjs";
 import { gmmObjective } from "./peers/gmm-direct.mjs";
-import { median, sink } from "./timing.mjs";
+import { median, ratioMedian, sink } from "./timing.mjs";
 
 const started = performance.now();
 const usePeers = process.env.PEERS !== "0";
@@ -81,7 +81,7 @@ for (const [w, title, make] of WORKLOADS) {
   const res = [];
   for (const row of rows) {
     const m = await measure(row);
-    res.push({ name: row.name, ...m });
+    res.push({ name: row.name, ...m, stats: row.stats?.() });
     log(`${w} ${row.name}: f ${fmt(m.fMs)} ms, grad ${fmt(m.gMs)} ms`);
     row.done?.();
   }
@@ -110,8 +110,7 @@ for (const dd of W5_D) {
     const f = gmm(data), x = gmmParams(data);
     const c = ad.compile(f, x);
     const out = c.grad(x);
-    const fMs = await median(() => c.value(x));
-    const gMs = await median(() => c.grad(x, out));
+    const { fMs, gMs, ratio } = await ratioMedian(() => c.value(x), () => c.grad(x, out));
     const valueErr = Math.abs(c.value(x).data[0] - gmmObjective(data)) / Math.abs(gmmObjective(data));
     const peerMs = {};
     if (W5_PEER_SIZES.some(([a, b]) => a === dd && b === K)) {
@@ -127,8 +126,8 @@ for (const dd of W5_D) {
         }
       }
     }
-    w5.push({ d: dd, K, fMs, gMs, ratio: gMs / fMs, valueErr, peerMs, bytes: c.stats.bytes });
-    log(`W5 d=${dd} K=${K}: f ${fmt(fMs)} ms, grad ${fmt(gMs)} ms, grad/f ${(gMs / fMs).toFixed(2)}`);
+    w5.push({ d: dd, K, fMs, gMs, ratio, valueErr, peerMs, bytes: c.stats.bytes });
+    log(`W5 d=${dd} K=${K}: f ${fmt(fMs)} ms, grad ${fmt(gMs)} ms, grad/f ${ratio.toFixed(2)}`);
     c.dispose();
   }
 }
@@ -149,7 +148,13 @@ for (const [w, { title, rows, ref }] of Object.entries(results)) {
   }
   console.log("");
 }
-console.log("W5 GMM, n = 1000: adtape compiled, ms per gradient (grad/f); value vs the direct float64 evaluation");
+console.log("memory: a compiled tape's bytes (records, tensor arenas, kernel scratch) and nodes; after warm-up no call allocates");
+for (const [w, { rows }] of Object.entries(results)) {
+  const st = rows.find((r) => r.name === "adtape compiled").stats;
+  console.log(`  ${w.padEnd(10)} ${String(st.nodes).padStart(6)} nodes ${(st.bytes / 2 ** 20).toFixed(2).padStart(8)} MiB`);
+}
+console.log(`  W5 (64, 100) ${(w5.at(-1).bytes / 2 ** 20).toFixed(1)} MiB; Wasm memory now ${(ad.memoryStats().wasmBytes / 2 ** 20).toFixed(0)} MiB (it never shrinks)\n`);
+console.log("W5 GMM, n = 1000: adtape compiled, ms per gradient (grad/f: median of 5 alternating rounds); value vs the direct float64 evaluation");
 console.log("d \\ K".padEnd(8) + W5_K.map((K) => String(K).padStart(18)).join(""));
 for (const dd of W5_D) {
   const cells = W5_K.map((K) => { const r = w5.find((e) => e.d === dd && e.K === K); return `${fmt(r.gMs)} (${r.ratio.toFixed(2)})`.padStart(18); });

@@ -9,7 +9,7 @@ export const sink = { value: 0 };
 
 /** Median ms per call of `fn`. Calls under ~20 µs are batched (reps per sample) so the timer's own
  * cost does not dominate; the median of the batch times is divided by the batch size. */
-export async function median(fn) {
+export async function median(fn, ms = TASK_MS) {
   fn();
   let t0 = performance.now();
   fn();
@@ -20,9 +20,9 @@ export async function median(fn) {
     ? () => { for (let r = 0; r < reps; r++) sink.value += fn(); }
     : () => { for (let r = 0; r < reps; r++) sink.value += fn()?.length ?? 1; };
   const bench = new Bench({
-    time: slow ? Math.min(TASK_MS, 300) : TASK_MS,
+    time: slow ? Math.min(ms, 300) : ms,
     iterations: slow ? 3 : 64,
-    warmupTime: slow ? 0 : 100,
+    warmupTime: slow ? 0 : Math.min(100, ms / 4),
     warmupIterations: slow ? 1 : 16,
     timestampProvider: "hrtimeNow",
     throws: true,
@@ -30,4 +30,19 @@ export async function median(fn) {
   bench.add("task", run);
   await bench.run();
   return bench.tasks[0].result.latency.p50 / reps;
+}
+
+/** Medians of `f` and `grad` and of their ratio, measured in alternating rounds (tinybench each), so a load
+ * spike on this shared machine hits both sides of grad/f alike. */
+export async function ratioMedian(f, grad, rounds = 5) {
+  const fs = [], gs = [], rs = [];
+  for (let r = 0; r < rounds; r++) {
+    const a = await median(f, TASK_MS / rounds);
+    const b = await median(grad, TASK_MS / rounds);
+    fs.push(a);
+    gs.push(b);
+    rs.push(b / a);
+  }
+  const mid = (xs) => xs.slice().sort((p, q) => p - q)[xs.length >> 1];
+  return { fMs: mid(fs), gMs: mid(gs), ratio: mid(rs) };
 }

@@ -221,6 +221,9 @@ function binary(code: number): Binary {
 function comparison(code: number): (x: Operand, y: Operand) => boolean {
   return (x, y) => {
     if (typeof x === "number" && typeof y === "number") return constant(code, x, y) !== 0;
+    if (isTensorLike(x) || isTensorLike(y)) {
+      throw new InputError(`${opName[code]} compares scalars (it returns one boolean); for tensors, select with where(mask, a, b) and a mask such as less(a, b)`, "operand");
+    }
     const t = traceFrom(typeof x === "number" ? y : x);
     const i = t.node(code, t.index(x), t.index(y));
     t.guards.push(i);

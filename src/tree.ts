@@ -143,7 +143,7 @@ export function fillLike(like: unknown, outs: number[], source: Float64Array, co
 export function inputNodes(h: HandleTree, into: number[] = []): number[] {
   if (h instanceof Scalar) into.push(h.idx);
   else if (h instanceof Tensor) {
-    if (h.inputBase < 0) throw tensorModeError("forward mode or second order over tensor(…) inputs");
+    if (h.inputBase < 0) throw tensorModeError("sparseJacobian and sparseHessian over tensor(…) inputs");
     for (let i = 0; i < h.size; i++) into.push(h.inputBase + i);
   }
   else for (const c of Object.values(h)) inputNodes(c, into);
