@@ -11,6 +11,7 @@ import { matmulForward, matmulBackward, matmulTangent, matmulSecond } from "./ma
 import { choleskyForward, choleskyBackwardKernel, choleskyTangentKernel, solveForward, solveBackwardKernel, solveTangentKernel } from "./decomp";
 import { logdetForward, logdetBackwardKernel, logdetTangentKernel } from "./decomp";
 import { H_TV, H_TG, H_TT, field } from "./layout";
+import { meta } from "./arena";
 
 /** Tensor op codes (from TENSOR_OP_BASE = 128 on). */
 export enum TOp {
@@ -109,7 +110,10 @@ export function kernelSecond(t: usize, op: i32, m: i32, gt: usize, pair: usize, 
       onAdjointTangents(t, op, m, gt);
       break;
     }
-    default: return false; // cholesky, solve, logdet: no second-order rule yet
+    // cholesky, solve, logdet: no second-order rule yet, unless no operand carries a derivative.
+    case TOp.Cholesky: case TOp.Logdet: return meta(t, m, 4) == 0;
+    case TOp.Solve: return meta(t, m, 6) == 0 && meta(t, m, 7) == 0;
+    default: return false;
   }
   return true;
 }

@@ -1,8 +1,10 @@
 /** @file Tensor ops given bad input: shape mismatches (ShapeError naming both shapes), out-of-range indices and
  * bounds (InputError, before anything is read or written), bad `tensor()` data, stale handles, constants outside
- * any transform; after every error a known-good call must still give the right answer. */
+ * any transform, what does not run through tensor ops yet (AdError TENSOR_MODE: second order through the linear
+ * algebra, sparsity, nesting); after every error a known-good call must still give the right answer. */
 import { describe, it, expect } from "vitest";
 import * as ad from "../src/index.js";
+import { expectTensorMode, expectGoodSecond } from "./tensor-helpers.js";
 
 type Nd = ad.Tensor<"nd">;
 const T = ad.tensor;
@@ -302,5 +304,45 @@ describe("errors midway through f, under compile, and from the transforms", () =
     expect(() => pullback({ data: [1, 2, 3, 4, 5, 6], shape: [3, 2] })).toThrow(ad.InputError);
     expect(() => pullback({ data: [1, 2, 3], shape: [2, 3] })).toThrow(ad.InputError);
     expect(pullback(T([1, 0, 0, 0, 0, 0], [2, 3])).data[0]).toBeAllclose(Math.E, { rtol: 1e-15 });
+  });
+});
+
+describe("what does not run through tensor ops yet is AdError TENSOR_MODE, and the next calls work", () => {
+  const S3 = T([4, 1, 0.5, 1, 3, -0.25, 0.5, -0.25, 2], [3, 3]);
+  /** Σ of a tensor op chain with the linear algebra op in the middle (second order must refuse, first order runs). */
+  const through: Array<[string, (a: Nd) => Nd]> = [
+    ["cholesky", (a) => ad.cholesky(ad.mul(a, 1.5))],
+    ["solve (A an input)", (a) => ad.solve(ad.exp(ad.mul(a, 0.1)), [1, 2, 3])],
+    ["solve (only B an input)", (a) => ad.solve(S3, ad.tanh(a))],
+    ["logdet", (a) => ad.logdet(ad.add(a, 0.5))],
+  ];
+  it.each(through)("second order through %s: hessian, hvp, compiled hessian and hvp", (_, op) => {
+    const f = (a: Nd) => ad.sum(ad.square(op(a)));
+    expectTensorMode(() => ad.hessian(f)(S3));
+    expectGoodSecond();
+    expectTensorMode(() => ad.hvp(f)(S3, S3));
+    expectGoodSecond();
+    const c = ad.compile(f, S3);
+    try {
+      expectTensorMode(() => c.hvp(S3, S3));
+      expectTensorMode(() => c.hessian(S3));
+      expect(c.grad(S3).data).toBeAllclose(ad.grad(f)(S3).data, { rtol: 1e-14, atol: 1e-300 });
+    } finally {
+      c.dispose();
+    }
+    expectGood();
+    expectGoodSecond();
+  });
+  const refusals: Array<[string, () => unknown]> = [
+    ["sparseHessian over tensor ops", () => ad.sparseHessian((x: ad.Tensor) => ad.sum(ad.exp(x)))(Float64Array.of(1, 2))],
+    ["sparseJacobian over tensor ops", () => ad.sparseJacobian((x: ad.Tensor) => ad.exp(x))(Float64Array.of(1, 2))],
+    ["grad inside grad over a tensor input", () => ad.grad((x: Nd) => ad.sum(ad.grad((u: Nd) => ad.sum(ad.exp(u)))(x) as unknown as Nd))(T([1, 2], [2]))],
+    ["grad inside grad over tensor ops on a vector input", () => ad.grad((x: ad.Tensor) => ad.sum(ad.grad((u: ad.Tensor) => ad.sum(ad.exp(u)))(x) as never))(Float64Array.of(1, 2))],
+    ["jacfwd(grad(f)) over a tensor input", () => ad.jacfwd(ad.grad((u: Nd) => ad.sum(ad.exp(u))) as never)(T([1, 2], [2]) as never)],
+  ];
+  it.each(refusals)("%s", (_, f) => {
+    expectTensorMode(f);
+    expectGood();
+    expectGoodSecond();
   });
 });

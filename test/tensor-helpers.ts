@@ -1,6 +1,7 @@
 /** @file Helpers of the table-driven tensor op tests: plain float64 tensors and broadcasting (index loops over
  * `Math.*`, independent of the tape), input generators, Richardson central differences, and `defineRows`,
- * which checks each row's value, gradient, jvp and compiled replay. */
+ * which checks each row's value, gradient, jvp and compiled replay at first order, and its Hessian, hvp and
+ * compiled hvp at second order. */
 import { describe, it, expect } from "vitest";
 import * as ad from "../src/index.js";
 import { rng, uniform } from "./helpers.js";
@@ -93,6 +94,8 @@ export interface Row {
   sample?: number;
   /** An absolute difference step (default 1e-3·max(1, |x|)), for functions whose scale is not |x|'s. */
   step?: number;
+  /** "absent": the op deliberately has no second-order rule (hvp and hessian throw AdError TENSOR_MODE). */
+  second?: "absent";
 }
 
 // Loosely typed transforms: rows take heterogeneous input arrays, which the precise tree types do not express.
@@ -100,7 +103,16 @@ type Fn = (x: never) => unknown;
 export const gradOf = ad.grad as unknown as (f: Fn) => (x: unknown) => unknown;
 export const vjpOf = ad.vjp as unknown as (f: Fn) => (x: unknown) => [unknown, (ct: unknown) => unknown];
 export const jvpOf = ad.jvp as unknown as (f: Fn) => (x: unknown, v: unknown) => [unknown, unknown];
-interface LooseCompiled { value(x: unknown): unknown; grad(x: unknown): unknown; jvp(x: unknown, v: unknown): [unknown, unknown]; dispose(): void }
+export const hvpOf = ad.hvp as unknown as (f: Fn) => (x: unknown, v: unknown) => unknown;
+export const hessianOf = ad.hessian as unknown as (f: Fn) => (x: unknown) => ad.Jacobian;
+interface LooseCompiled {
+  value(x: unknown): unknown;
+  grad(x: unknown): unknown;
+  jvp(x: unknown, v: unknown): [unknown, unknown];
+  hvp(x: unknown, v: unknown): unknown;
+  hessian(x: unknown): ad.Jacobian;
+  dispose(): void;
+}
 export const compileOf = ad.compile as unknown as (f: Fn, x0: unknown) => LooseCompiled;
 
 /** A deterministic seed from a row's name. */
@@ -117,8 +129,10 @@ export function sample(inputs: readonly Input[], r: () => number): { plain: Plai
     const data = Float64Array.from({ length: n }, () => s.gen(r));
     return P(data, s.kind === "tensor" ? s.shape : s.kind === "vector" ? [s.n] : []);
   });
-  return { plain, arg: plain.map((p, i) => toArg(inputs[i], p)) };
+  return { plain, arg: argOf(inputs, plain) };
 }
+/** The transform argument of a row built from plain values. */
+export const argOf = (inputs: readonly Input[], plain: readonly Plain[]): unknown[] => plain.map((p, i) => toArg(inputs[i], p));
 function toArg(s: Input, p: Plain): unknown {
   return s.kind === "tensor" ? ad.tensor(p.data.slice(), p.shape) : s.kind === "vector" ? p.data.slice() : p.data[0];
 }
@@ -160,9 +174,107 @@ export function expectSampled(got: Float64Array, want: Float64Array, tol: { rtol
   expect(keep.map((k) => got[k])).toBeAllclose(keep.map((k) => want[k]), tol);
 }
 
+/** A gradient-shaped result of a row (one entry per input), flattened into one vector in tree order. */
+export function flatAll(g: unknown, inputs: readonly Input[]): Float64Array {
+  const parts = inputs.map((s, i) => flatGrad((g as unknown[])[i], s));
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) (out.set(p, at), (at += p.length));
+  return out;
+}
+/** Plain values shaped like `like`, read from one flat vector (the inverse of flattening in tree order). */
+export function unflat(flat: Float64Array, like: readonly Plain[]): Plain[] {
+  let at = 0;
+  return like.map((p) => P(flat.subarray(at, (at += p.data.length)), p.shape));
+}
+/** Column j of the Jacobian of vector function g at x, by Richardson-extrapolated central differences (steps h, h/2). */
+export function fdColumn(g: (x: Float64Array) => Float64Array, x: Float64Array, j: number, step?: number): Float64Array {
+  const h = step ?? 1e-3 * Math.max(1, Math.abs(x[j]));
+  const c = (s: number) => {
+    const xp = x.slice(), xm = x.slice();
+    xp[j] += s;
+    xm[j] -= s;
+    const gp = g(xp), gm = g(xm);
+    return gp.map((v, i) => (v - gm[i]) / (2 * s));
+  };
+  const c1 = c(h), c2 = c(h / 2);
+  return c2.map((v, i) => (4 * v - c1[i]) / 3);
+}
+/** k distinct indices below n, at random (a partial Fisher–Yates shuffle). */
+export function pickColumns(n: number, k: number, r: () => number): number[] {
+  const idx = [...Array(n).keys()];
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(r() * (n - i));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return idx.slice(0, k);
+}
+/** The largest |element| (0 when empty). */
+export function maxAbs(xs: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < xs.length; i++) m = Math.max(m, Math.abs(xs[i]));
+  return m;
+}
+/** Column j of an n × n row-major matrix. */
+export const column = (h: ad.Jacobian, j: number): Float64Array => Float64Array.from({ length: h.rows }, (_, i) => h.data[i * h.cols + j]);
+/** H·v for an n × n row-major H. */
+export const matVec = (h: ad.Jacobian, v: ArrayLike<number>): Float64Array =>
+  Float64Array.from({ length: h.rows }, (_, i) => {
+    let s = 0;
+    for (let j = 0; j < h.cols; j++) s += h.data[i * h.cols + j] * v[j];
+    return s;
+  });
+/** Expects an n × n matrix to be symmetric up to `tol`·max|H|. */
+export function expectSymmetric(h: ad.Jacobian, tol = 1e-12): void {
+  expect(h.rows).toBe(h.cols);
+  const n = h.rows, scale = maxAbs(h.data);
+  let worst = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) worst = Math.max(worst, Math.abs(h.data[i * n + j] - h.data[j * n + i]));
+  expect(worst).toBeLessThanOrEqual(tol * scale);
+}
+/** Runs `f` and expects it to throw an AdError with code TENSOR_MODE. */
+export function expectTensorMode(f: () => unknown): void {
+  let caught: unknown;
+  try {
+    f();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(ad.AdError);
+  expect((caught as ad.AdError).code).toBe("TENSOR_MODE");
+}
+/** The known-good second-order call: f(x) = Σ c ⊙ tanh(M·x), whose Hessian Σᵢ cᵢ·tanh''(zᵢ)·MᵢMᵢᵀ and hvp (eager and
+ * compiled) are checked against plain loops. */
+export function expectGoodSecond(): void {
+  const M = [0.5, -1, 2, 1.5, 0.25, -0.75], c = [1.25, -0.5], x = [0.3, -0.2, 0.4], v = [1, -2, 0.5];
+  const f = (h: ad.Tensor<"nd">) => ad.sum(ad.mul(ad.tanh(ad.matmul(ad.tensor(M, [2, 3]), h)), ad.tensor(c, [2])));
+  const want = new Float64Array(9);
+  for (let i = 0; i < 2; i++) {
+    const t = Math.tanh(M[3 * i] * x[0] + M[3 * i + 1] * x[1] + M[3 * i + 2] * x[2]);
+    const d2 = -2 * t * (1 - t * t) * c[i];
+    for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) want[3 * a + b] += d2 * M[3 * i + a] * M[3 * i + b];
+  }
+  const H = ad.hessian(f)(ad.tensor(x, [3]));
+  expect([H.rows, H.cols]).toEqual([3, 3]);
+  expect(H.data).toBeAllclose(want, { rtol: 1e-13, atol: 1e-15 });
+  const Hv = matVec({ data: want, rows: 3, cols: 3 }, v);
+  expect(ad.hvp(f)(ad.tensor(x, [3]), ad.tensor(v, [3])).data).toBeAllclose(Hv, { rtol: 1e-13, atol: 1e-15 });
+  const cf = ad.compile(f, ad.tensor([0, 0, 0], [3]));
+  try {
+    expect(cf.hvp(ad.tensor(x, [3]), ad.tensor(v, [3])).data).toBeAllclose(Hv, { rtol: 1e-13, atol: 1e-15 });
+  } finally {
+    cf.dispose();
+  }
+}
+
 /** Registers, for every row: its value against the reference; the gradient of a random weighted sum
  * Σ w⊙f(x) against differences of the reference; jvp along a random direction against directional differences;
- * and compiled replay (value, grad, jvp) at new inputs against eager. */
+ * compiled replay (value, grad, jvp) at new inputs against eager; and second order of Σ w⊙f(x) + ½Σ f(x)² (the
+ * square term gives linear ops a Hessian, fᵀf through J): the Hessian against central differences of the
+ * gradient (all columns, or 12 sampled ones via hvp with unit vectors for rows of more than 12 input elements)
+ * and its symmetry, hvp along a random v against H·v, compiled hvp (and Hessian, up to 64 inputs) at new inputs
+ * against eager; rows marked
+ * `second: "absent"` instead expect AdError TENSOR_MODE from every second-order call, and a good call after. */
 export function defineRows(title: string, rows: readonly Row[]): void {
   describe.each(rows.map((row) => [row.name, row] as const))(`${title}: %s`, (_, row) => {
     const seed = seedOf(row.name);
@@ -203,6 +315,82 @@ export function defineRows(title: string, rows: readonly Row[]): void {
       const num = want.data.map((_, j) => richardson((t) => along(t).data[j], 0, row.step ?? 1e-3));
       expectSampled(got, num, { rtol: 1e-6, atol: 1e-8 });
     });
+
+    /** The second-order objective: Σ w⊙f(x) + ½Σ f(x)². */
+    const loss2 = (xs: Handles) => {
+      const y = row.f(xs);
+      return ad.add(ad.sum(ad.mul(y, W)), ad.mul(ad.sum(ad.square(y)), 0.5));
+    };
+    const n = x0.reduce((k, p) => k + p.data.length, 0);
+    const flat0 = Float64Array.from(x0.flatMap((p) => [...p.data]));
+    const argAt = (flat: Float64Array) => argOf(row.inputs, unflat(flat, x0));
+    const randomV = (s: number) => {
+      const r = rng(s);
+      return Float64Array.from({ length: n }, () => uniform(r, -1, 1));
+    };
+
+    if (row.second === "absent")
+      it("second order is absent: hessian and hvp (eager and compiled) throw AdError TENSOR_MODE; the next call works", () => {
+        const v = argAt(randomV(seed + 7));
+        expectTensorMode(() => hessianOf(loss2 as Fn)(a0));
+        expectGoodSecond();
+        expectTensorMode(() => hvpOf(loss2 as Fn)(a0, v));
+        expectGoodSecond();
+        const cl = compileOf(loss2 as Fn, a0);
+        try {
+          expectTensorMode(() => cl.hvp(a0, v));
+          expectTensorMode(() => cl.hessian(a0));
+          expect(flatAll(cl.grad(a0), row.inputs)).toBeAllclose(flatAll(gradOf(loss2 as Fn)(a0), row.inputs), { rtol: 1e-14, atol: 1e-300 });
+        } finally {
+          cl.dispose();
+        }
+        expectGoodSecond();
+      });
+    else
+      it(row.grad === "zero" ? "second order is exactly zero (hessian, hvp, compiled hvp and Hessian)" : "second order: Hessian equals differences of the gradient, symmetric; hvp = H·v; compiled hvp and Hessian equal eager", () => {
+        const H = hessianOf(loss2 as Fn)(a0);
+        expect([H.rows, H.cols]).toEqual([n, n]);
+        const v0 = randomV(seed + 7), hv = flatAll(hvpOf(loss2 as Fn)(a0, argAt(v0)), row.inputs);
+        const { arg: a1 } = sample(row.inputs, rng(seed + 3));
+        const v1 = argAt(randomV(seed + 8));
+        const cl = compileOf(loss2 as Fn, a0);
+        let compiledHv: Float64Array, compiledH: ad.Jacobian | undefined;
+        try {
+          compiledHv = flatAll(cl.hvp(a1, v1), row.inputs);
+          if (n <= 64) compiledH = cl.hessian(a1);
+        } finally {
+          cl.dispose();
+        }
+        const eagerHv = flatAll(hvpOf(loss2 as Fn)(a1, v1), row.inputs);
+        const eagerH = compiledH && hessianOf(loss2 as Fn)(a1);
+        if (row.grad === "zero") {
+          for (const xs of [H.data, hv, compiledHv, eagerHv, compiledH?.data ?? [], eagerH?.data ?? []]) expect(xs.every((e) => e === 0)).toBe(true);
+          return;
+        }
+        const scale = maxAbs(H.data);
+        expectSymmetric(H);
+        // Columns: all, or 12 sampled ones, taken by hvp with a unit vector (which must be that column of H).
+        const cols = n <= 12 ? [...Array(n).keys()] : pickColumns(n, 12, rng(seed + 6));
+        const gradAt = (flat: Float64Array) => flatAll(gradOf(loss2 as Fn)(argAt(flat)), row.inputs);
+        for (const j of cols) {
+          let col = column(H, j);
+          if (n > 12) {
+            const e = new Float64Array(n);
+            e[j] = 1;
+            const byHvp = flatAll(hvpOf(loss2 as Fn)(a0, argAt(e)), row.inputs);
+            expect(byHvp).toBeAllclose(col, { rtol: 1e-13, atol: 1e-13 * scale });
+            col = byHvp;
+          }
+          const num = fdColumn(gradAt, flat0, j, row.step);
+          expect(col).toBeAllclose(num, { rtol: 1e-6, atol: 1e-6 * Math.max(scale, maxAbs(num)) });
+        }
+        // hvp = H·v (up to the rounding of the sums: 1e-12 of Σⱼ|Hᵢⱼvⱼ|).
+        const absHv = matVec({ ...H, data: H.data.map(Math.abs) }, v0.map(Math.abs));
+        expect(hv).toBeAllclose(matVec(H, v0), { rtol: 1e-12, atol: 1e-12 * maxAbs(absHv) });
+        // Compiled hvp (and Hessian, up to 64 inputs) at new inputs against eager there.
+        expect(compiledHv).toBeAllclose(eagerHv, { rtol: 1e-13, atol: 1e-13 * maxAbs(eagerHv) });
+        if (compiledH && eagerH) expect(compiledH.data).toBeAllclose(eagerH.data, { rtol: 1e-13, atol: 1e-13 * maxAbs(eagerH.data) });
+      });
 
     it("compiled replay (value, grad, jvp) at new inputs equals eager", () => {
       const { arg: a1 } = sample(row.inputs, rng(seed + 3));

@@ -1,5 +1,6 @@
-/** @file The table-driven tensor op test, second half: matmul, reductions, softmax, shape ops and the composed ops
- * (dot norm mse crossEntropy), a small network, the kink conventions of max/min reductions, and vjp with a tensor
+/** @file The table-driven tensor op test, second half: matmul, reductions, softmax, shape ops, the composed ops
+ * (dot norm mse crossEntropy), a small network and the linear algebra (cholesky solve logdet, whose second order
+ * is deliberately absent), the kink conventions of max/min reductions, and vjp with a tensor
  * output; every reference below is a plain float64 index loop (tensor-helpers.ts runs the rows). */
 import { describe, it, expect } from "vitest";
 import * as ad from "../src/index.js";
@@ -250,6 +251,89 @@ const composedRows: Row[] = [
 ];
 const X = P(Array.from({ length: 15 }, (_, k) => Math.sin(k * 1.7)), [5, 3]);
 
+// ---- linear algebra: first order only (second order through cholesky, solve and logdet is deliberately absent) ----
+
+/** Cholesky factor L (lower, zeros above) of ½(A + Aᵀ): the op reads A's lower triangle, and its derivative is that of the symmetrised A. */
+function choleskyRef(a: Plain): Plain {
+  const n = a.shape[0], A = (i: number, j: number) => 0.5 * (a.data[i * n + j] + a.data[j * n + i]);
+  const L = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let d = A(j, j);
+    for (let k = 0; k < j; k++) d -= L[j * n + k] ** 2;
+    L[j * n + j] = Math.sqrt(d);
+    for (let i = j + 1; i < n; i++) {
+      let s = A(i, j);
+      for (let k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
+      L[i * n + j] = s / L[j * n + j];
+    }
+  }
+  return P(L, [n, n]);
+}
+/** Gaussian elimination with partial pivoting on [A | B]: X with A·X = B (B [n] or [n,k]), and log|det A|. */
+function eliminate(a: Plain, b?: Plain): { x: Plain; logAbsDet: number } {
+  const n = a.shape[0], k = b ? (b.shape.length === 2 ? b.shape[1] : 1) : 0;
+  const A = Array.from({ length: n }, (_, i) => Array.from(a.data.subarray(i * n, i * n + n)));
+  const B = Array.from({ length: n }, (_, i) => (b ? Array.from(b.data.subarray(i * k, i * k + k)) : []));
+  let logAbsDet = 0;
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let i = c + 1; i < n; i++) if (Math.abs(A[i][c]) > Math.abs(A[p][c])) p = i;
+    [A[c], A[p]] = [A[p], A[c]];
+    [B[c], B[p]] = [B[p], B[c]];
+    logAbsDet += Math.log(Math.abs(A[c][c]));
+    for (let i = c + 1; i < n; i++) {
+      const m = A[i][c] / A[c][c];
+      for (let j = c; j < n; j++) A[i][j] -= m * A[c][j];
+      for (let j = 0; j < k; j++) B[i][j] -= m * B[c][j];
+    }
+  }
+  for (let c = n - 1; c >= 0; c--)
+    for (let j = 0; j < k; j++) {
+      let s = B[c][j];
+      for (let i = c + 1; i < n; i++) s -= A[c][i] * B[i][j];
+      B[c][j] = s / A[c][c];
+    }
+  return { x: P(B.flat(), b ? b.shape : [0]), logAbsDet };
+}
+/** Elements of an n × n matrix in row-major order: `diag` on the diagonal, `off` elsewhere; when `sym`, each element
+ * below the diagonal repeats its mirror above (drawn first, in row-major order). */
+const matGen = (n: number, diag: Gen, off: Gen, sym = false): Gen => {
+  let k = 0;
+  const upper = new Map<number, number>();
+  return (r) => {
+    const i = Math.floor((k % (n * n)) / n), j = k % n;
+    k++;
+    if (i === j) return diag(r);
+    if (sym && i > j) return upper.get(j * n + i)!;
+    const v = off(r);
+    upper.set(i * n + j, v);
+    return v;
+  };
+};
+/** Symmetric, strictly diagonally dominant, positive diagonal: positive definite. */
+const spd = (n: number): Gen => matGen(n, U(n, n + 1), U(-0.9, 0.9), true);
+/** Diagonally dominant with diagonal entries of either sign: well conditioned, determinant of either sign. */
+const dominant = (n: number): Gen => matGen(n, (r) => (r() < 0.5 ? -1 : 1) * uniform(r, n, n + 1), U(-0.9, 0.9));
+const A3 = P([3.5, 0.5, -0.25, -0.75, 4, 0.5, 0.25, -1, -3.25], [3, 3]);
+const linalgRows: Row[] = [
+  { name: "cholesky [3,3]", inputs: [tIn([3, 3], spd(3))], f: nd(([a]) => ad.cholesky(a)), ref: ([a]) => choleskyRef(a), rtol: 1e-13, second: "absent" },
+  { name: "cholesky [1,1]", inputs: [tIn([1, 1], U(0.5, 3))], f: nd(([a]) => ad.cholesky(a)), ref: ([a]) => choleskyRef(a), rtol: 1e-13, second: "absent" },
+  {
+    name: "cholesky of x·xᵀ + 3I, x [3,2]",
+    inputs: [tIn([3, 2], N)],
+    f: nd(([x]) => ad.cholesky(ad.add(ad.matmul(x, x, { transposeB: true }), ad.tensor([3, 0, 0, 0, 3, 0, 0, 0, 3], [3, 3])))),
+    ref: ([x]) => choleskyRef(ew2(matmulRef(x, x, false, true), P([3, 0, 0, 0, 3, 0, 0, 0, 3], [3, 3]), (u, v) => u + v)),
+    rtol: 1e-13,
+    second: "absent",
+  },
+  { name: "solve A [3,3], B [3,2]", inputs: [tIn([3, 3], dominant(3)), tIn([3, 2], N)], f: nd(([a, b]) => ad.solve(a, b)), ref: ([a, b]) => eliminate(a, b).x, rtol: 1e-13, second: "absent" },
+  { name: "solve A [4,4], b a vector input [4]", inputs: [tIn([4, 4], dominant(4)), vIn(4, N)], f: nd(([a, b]) => ad.solve(a, b)), ref: ([a, b]) => eliminate(a, b).x, rtol: 1e-13, second: "absent" },
+  { name: "solve constant A [3,3], B [3,2]", inputs: [tIn([3, 2], N)], f: nd(([b]) => ad.solve(ad.tensor(A3.data, A3.shape), b)), ref: ([b]) => eliminate(A3, b).x, rtol: 1e-13, second: "absent" },
+  { name: "solve A [3,3], constant b [3]", inputs: [tIn([3, 3], dominant(3))], f: nd(([a]) => ad.solve(a, [1, -2, 0.5])), ref: ([a]) => eliminate(a, P([1, -2, 0.5], [3])).x, rtol: 1e-13, second: "absent" },
+  { name: "logdet [3,3]", inputs: [tIn([3, 3], dominant(3))], f: nd(([a]) => ad.logdet(a)), ref: ([a]) => scalarPlain(eliminate(a).logAbsDet), rtol: 1e-13, second: "absent" },
+  { name: "logdet [1,1] (negative)", inputs: [tIn([1, 1], U(-3, -0.5))], f: nd(([a]) => ad.logdet(a)), ref: ([a]) => scalarPlain(Math.log(Math.abs(a.data[0]))), rtol: 1e-15, second: "absent" },
+];
+
 /** Longer rows: SIMD blocks and their remainders. */
 const largeRows: Row[] = [
   mm("batched blocked [3,9,17]·[17,11]", [3, 9, 17], [17, 11], {}, 40),
@@ -270,6 +354,7 @@ defineRows("reduction", reductionRows);
 defineRows("softmax", softmaxRows);
 defineRows("shape op", shapeRows);
 defineRows("composed", composedRows);
+defineRows("linear algebra", linalgRows);
 
 describe("max and min reductions send the derivative to the first extreme element (row-major)", () => {
   const g = (op: typeof ad.amax, data: number[], shape: number[], axis?: number | number[]) =>
