@@ -16,7 +16,8 @@ import { vAt, gAt, rAt, tAt, meta } from "./arena";
 import { evalOp, Op } from "./ops";
 import { hasFastPath, fastForward, fastPull } from "./simd";
 
-const SINK = memory.data(16, 16); // where partials nobody needs are written
+/** Where partials nobody needs are written. */
+export const SINK = memory.data(16, 16);
 const ODO = memory.data(64 << 2, 16); // the odometer of the outer axes (ndim ≤ 64)
 
 /** A kernel's walk over a broadcast elementwise node: element offsets of a and b for each output run. */
@@ -83,7 +84,7 @@ export function mapForward(t: usize, m: i32): void {
 /** One inner run of a Map: `count` elements of op. NOTE: the ops that dominate real programs get a copy of
  * the loop each, with the op a constant, so the op table's switch folds away (2–4× faster per element);
  * the rest share one loop that dispatches per element. */
-function run(op: i32, count: i32, xa: usize, sa: usize, xb: usize, sb: usize, y: usize, da: usize, sda: usize, db: usize, sdb: usize): void {
+export function run(op: i32, count: i32, xa: usize, sa: usize, xb: usize, sb: usize, y: usize, da: usize, sda: usize, db: usize, sdb: usize): void {
   switch (op) {
     case Op.Add: { loop(Op.Add, count, xa, sa, xb, sb, y, da, sda, db, sdb); break; }
     case Op.Sub: { loop(Op.Sub, count, xa, sa, xb, sb, y, da, sda, db, sdb); break; }
@@ -119,7 +120,7 @@ function run(op: i32, count: i32, xa: usize, sa: usize, xb: usize, sb: usize, y:
  * nothing in the forward pass. */
 export function mapBackward(t: usize, m: i32): void {
   const out = meta(t, m, 0), n = meta(t, m, 1), op = meta(t, m, 2), ao = meta(t, m, 3), bo = meta(t, m, 4);
-  const ra = meta(t, m, 5), rb = meta(t, m, 6), mode = meta(t, m, 7);
+  const ra = meta(t, m, 5), rb = meta(t, m, 6), mode = meta(t, m, 7) & MODE_MASK;
   if (mode == 1) evalOp(op, 1, 1, SINK, PARTIALS, PARTIALS + 8, 0, false);
   begin(t, m);
   if (hasFastPath(op, walk.sa, walk.sb)) return fastBackward(t, m, n, mode, ra != -1, rb != -1 && bo >= 0);
@@ -138,20 +139,35 @@ export function mapBackward(t: usize, m: i32): void {
 /** The backward kernel of a Map with a fast path, run by run along the walk. */
 function fastBackward(t: usize, m: i32, n: i32, mode: i32, wantA: bool, wantB: bool): void {
   const out = meta(t, m, 0), ao = meta(t, m, 3), bo = meta(t, m, 4);
-  const last = walk.last, c = mode == 1;
+  const last = walk.last, c = mode == 1, wa = writesA(t, m), wb = writesB(t, m);
   const ga = gAt(t, ao), gb = gAt(t, bo), va = vAt(t, ao), vb = vAt(t, bo), gy = gAt(t, out);
   for (let j = 0; j < n; j += last) {
     const ea = <usize>walk.ia << 3, eb = <usize>walk.ib << 3, g = gy + (<usize>j << 3);
-    if (mode == 3) fastPull(last, ga + ea, walk.sa, 2, va + ea, walk.sa, g); // d(x·x) = 2x dx, one pass
+    if (mode == 3) fastPull(last, ga + ea, walk.sa, 2, va + ea, walk.sa, g, wa); // d(x·x) = 2x dx, one pass
     else {
-      if (wantA) fastPull(last, ga + ea, walk.sa, c ? load<f64>(PARTIALS) : 1, c ? 0 : vb + eb, walk.sb, g);
-      if (wantB) fastPull(last, gb + eb, walk.sb, c ? load<f64>(PARTIALS, 8) : 1, c ? 0 : va + ea, walk.sa, g);
+      if (wantA) fastPull(last, ga + ea, walk.sa, c ? load<f64>(PARTIALS) : 1, c ? 0 : vb + eb, walk.sb, g, wa);
+      if (wantB) fastPull(last, gb + eb, walk.sb, c ? load<f64>(PARTIALS, 8) : 1, c ? 0 : va + ea, walk.sa, g, wb);
     }
     advance(t, m);
   }
 }
 
-const PARTIALS = memory.data(16, 16); // an op's constant partials (mode 1)
+/** The low bits of a Map's mode word hold the mode; the flags above them say an operand's adjoint is written,
+ * not added to: this Map is its only reader (planned by JS for compiled tapes, src/tensor/plan.ts), so it was not zeroed. */
+export const MODE_MASK = 15, WRITE_A = 16, WRITE_B = 32;
+
+/** Whether the backward of Map m writes operand a's (b's) adjoint instead of adding to it. */
+// @ts-ignore: decorator
+@inline export function writesA(t: usize, m: i32): bool {
+  return (meta(t, m, 7) & WRITE_A) != 0;
+}
+// @ts-ignore: decorator
+@inline export function writesB(t: usize, m: i32): bool {
+  return (meta(t, m, 7) & WRITE_B) != 0;
+}
+
+/** An op's constant partials (mode 1). */
+export const PARTIALS = memory.data(16, 16);
 const FROM_J = 0, FROM_A = 1, FROM_B = 2, FROM_CONST = 3;
 
 /** One operand's share of the Map backward: adj[i(j)] += ∂(j)·ȳ[j] along the walk, where adj follows operand a's
@@ -162,18 +178,22 @@ function mapPull(t: usize, m: i32, n: i32, adj: usize, first: bool, src: usize, 
   const s = <usize>(first ? walk.sa : walk.sb) << 3;
   const ss: usize = from == FROM_J ? 8 : from == FROM_A ? <usize>walk.sa << 3 : from == FROM_B ? <usize>walk.sb << 3 : 0;
   for (let j = 0; j < n; j += last) {
-    let p = adj + (<usize>(first ? walk.ia : walk.ib) << 3);
-    let ps = src + (from == FROM_J ? <usize>j << 3 : from == FROM_A ? <usize>walk.ia << 3 : from == FROM_B ? <usize>walk.ib << 3 : 0);
-    let pg = gy + (<usize>j << 3);
-    for (let k = 0; k < last; k++) {
-      const g = load<f64>(pg);
-      // A zero cotangent sends exactly zero, even through an infinite partial (the branch `where` dropped).
-      if (g != 0) store<f64>(p, load<f64>(p) + load<f64>(ps) * g);
-      p += s;
-      ps += ss;
-      pg += 8;
-    }
+    const p = adj + (<usize>(first ? walk.ia : walk.ib) << 3);
+    const ps = src + (from == FROM_J ? <usize>j << 3 : from == FROM_A ? <usize>walk.ia << 3 : from == FROM_B ? <usize>walk.ib << 3 : 0);
+    pullRun(last, p, s, ps, ss, gy + (<usize>j << 3));
     advance(t, m);
+  }
+}
+
+/** adj[k·s] += src[k·ss]·ȳ[k] for k < count (strides in bytes). */
+export function pullRun(count: i32, adj: usize, s: usize, src: usize, ss: usize, gy: usize): void {
+  for (let k = 0; k < count; k++) {
+    const g = load<f64>(gy);
+    // A zero cotangent sends exactly zero, even through an infinite partial (the branch `where` dropped).
+    if (g != 0) store<f64>(adj, load<f64>(adj) + load<f64>(src) * g);
+    adj += s;
+    src += ss;
+    gy += 8;
   }
 }
 
@@ -181,7 +201,7 @@ function mapPull(t: usize, m: i32, n: i32, adj: usize, first: bool, src: usize, 
  * partials found as the backward kernel finds them. */
 export function mapTangent(t: usize, m: i32): void {
   const out = meta(t, m, 0), n = meta(t, m, 1), op = meta(t, m, 2), ao = meta(t, m, 3), bo = meta(t, m, 4);
-  const ra = meta(t, m, 5), rb = meta(t, m, 6), mode = meta(t, m, 7);
+  const ra = meta(t, m, 5), rb = meta(t, m, 6), mode = meta(t, m, 7) & MODE_MASK;
   const ty = tAt(t, out);
   memory.fill(ty, 0, <usize>n << 3);
   if (mode == 1) evalOp(op, 1, 1, SINK, PARTIALS, PARTIALS + 8, 0, false);

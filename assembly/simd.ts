@@ -18,8 +18,41 @@ import { Op } from "./ops";
   return s ? v128.load(p + o) : v128.load64_splat(p);
 }
 
-/** y = a op b (or −a) over n elements, two at a time. */
+/** y = a op b (or −a) over n elements, two at a time: one loop per (op, stride, stride), so no branch is left inside. */
 export function fastForward(op: i32, n: i32, pa: usize, sa: i32, pb: usize, sb: i32, py: usize): void {
+  const key = (sa << 1) | sb;
+  switch (op) {
+    case Op.Add: {
+      if (key == 3) vloop(Op.Add, 1, 1, n, pa, pb, py);
+      else if (key == 2) vloop(Op.Add, 1, 0, n, pa, pb, py);
+      else if (key == 1) vloop(Op.Add, 0, 1, n, pa, pb, py);
+      else vloop(Op.Add, 0, 0, n, pa, pb, py);
+      break;
+    }
+    case Op.Sub: {
+      if (key == 3) vloop(Op.Sub, 1, 1, n, pa, pb, py);
+      else if (key == 2) vloop(Op.Sub, 1, 0, n, pa, pb, py);
+      else if (key == 1) vloop(Op.Sub, 0, 1, n, pa, pb, py);
+      else vloop(Op.Sub, 0, 0, n, pa, pb, py);
+      break;
+    }
+    case Op.Mul: {
+      if (key == 3) vloop(Op.Mul, 1, 1, n, pa, pb, py);
+      else if (key == 2) vloop(Op.Mul, 1, 0, n, pa, pb, py);
+      else if (key == 1) vloop(Op.Mul, 0, 1, n, pa, pb, py);
+      else vloop(Op.Mul, 0, 0, n, pa, pb, py);
+      break;
+    }
+    default: {
+      if (sa) vloop(Op.Neg, 1, 0, n, pa, pb, py);
+      else vloop(Op.Neg, 0, 0, n, pa, pb, py);
+    }
+  }
+}
+
+/** The loop of `fastForward` for one (op, sa, sb), all three constants once inlined. */
+// @ts-ignore: decorator
+@inline function vloop(op: i32, sa: i32, sb: i32, n: i32, pa: usize, pb: usize, py: usize): void {
   let i = 0;
   for (; i + 2 <= n; i += 2) {
     const o = <usize>i << 3;
@@ -38,12 +71,32 @@ export function fastForward(op: i32, n: i32, pa: usize, sa: i32, pb: usize, sb: 
   }
 }
 
-/** adj += p·ȳ for one operand over n elements: p is the constant c (`other` = 0) or c times the other
- * operand's value (stride so); adj has stride s (1, or 0: a broadcast operand, which sums). A product that is
- * NaN only because one factor is 0 and the other infinite counts 0 (as in the generic kernel). */
-export function fastPull(n: i32, adj: usize, s: i32, c: f64, other: usize, so: i32, gy: usize): void {
+/** adj += p·ȳ (adj = p·ȳ when `write`, only with s = 1) for one operand over n elements: p is the constant c
+ * (`other` = 0) or c times the other operand's value (stride so); adj has stride s (1, or 0: a broadcast operand,
+ * which sums). A product that is NaN only because one factor is 0 and the other infinite counts 0 (as in the
+ * generic kernel). */
+export function fastPull(n: i32, adj: usize, s: i32, c: f64, other: usize, so: i32, gy: usize, write: bool): void {
+  if (other) {
+    if (s && so) {
+      if (write) scaledPull(n, adj, 1, c, other, 1, gy, true);
+      else scaledPull(n, adj, 1, c, other, 1, gy, false);
+    } else if (s) {
+      if (write) scaledPull(n, adj, 1, c, other, 0, gy, true);
+      else scaledPull(n, adj, 1, c, other, 0, gy, false);
+    } else if (so) scaledPull(n, adj, 0, c, other, 1, gy, false);
+    else scaledPull(n, adj, 0, c, other, 0, gy, false);
+    return;
+  }
+  if (s) {
+    if (write) constantPull(n, adj, 1, c, gy, true);
+    else constantPull(n, adj, 1, c, gy, false);
+  } else constantPull(n, adj, 0, c, gy, false);
+}
+
+/** `fastPull` with the constant partial c. */
+// @ts-ignore: decorator
+@inline function constantPull(n: i32, adj: usize, s: i32, c: f64, gy: usize, write: bool): void {
   const cv = f64x2.splat(c);
-  if (other) return scaledPull(n, adj, s, c, other, so, gy);
   let acc = f64x2.splat(0);
   let i = 0;
   for (; i + 2 <= n; i += 2) {
@@ -51,21 +104,22 @@ export function fastPull(n: i32, adj: usize, s: i32, c: f64, other: usize, so: i
     const g = v128.load(gy + o);
     let r = f64x2.mul(cv, g);
     if (v128.any_true(f64x2.ne(r, r))) r = exactProduct(cv, g);
-    if (s) v128.store(adj + o, f64x2.add(v128.load(adj + o), r));
+    if (s) v128.store(adj + o, write ? r : f64x2.add(v128.load(adj + o), r));
     else acc = f64x2.add(acc, r);
   }
   let tail: f64 = 0;
   for (; i < n; i++) {
     const g = load<f64>(gy + (<usize>i << 3));
     const r = g == 0 || c == 0 ? 0 : c * g;
-    if (s) store<f64>(adj + (<usize>i << 3), load<f64>(adj + (<usize>i << 3)) + r);
+    if (s) store<f64>(adj + (<usize>i << 3), write ? r : load<f64>(adj + (<usize>i << 3)) + r);
     else tail += r;
   }
   if (!s) store<f64>(adj, load<f64>(adj) + (f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1)) + tail);
 }
 
 /** `fastPull` with p = c·other[i]. */
-function scaledPull(n: i32, adj: usize, s: i32, c: f64, other: usize, so: i32, gy: usize): void {
+// @ts-ignore: decorator
+@inline function scaledPull(n: i32, adj: usize, s: i32, c: f64, other: usize, so: i32, gy: usize, write: bool): void {
   const cv = f64x2.splat(c);
   let acc = f64x2.splat(0);
   let i = 0;
@@ -74,14 +128,14 @@ function scaledPull(n: i32, adj: usize, s: i32, c: f64, other: usize, so: i32, g
     const g = v128.load(gy + o), p = f64x2.mul(cv, lanes(other, so, o));
     let r = f64x2.mul(p, g);
     if (v128.any_true(f64x2.ne(r, r))) r = exactProduct(p, g);
-    if (s) v128.store(adj + o, f64x2.add(v128.load(adj + o), r));
+    if (s) v128.store(adj + o, write ? r : f64x2.add(v128.load(adj + o), r));
     else acc = f64x2.add(acc, r);
   }
   let tail: f64 = 0;
   for (; i < n; i++) {
     const p = c * load<f64>(other + (so ? <usize>i << 3 : 0)), g = load<f64>(gy + (<usize>i << 3));
     const r = g == 0 || p == 0 ? 0 : p * g;
-    if (s) store<f64>(adj + (<usize>i << 3), load<f64>(adj + (<usize>i << 3)) + r);
+    if (s) store<f64>(adj + (<usize>i << 3), write ? r : load<f64>(adj + (<usize>i << 3)) + r);
     else tail += r;
   }
   if (!s) store<f64>(adj, load<f64>(adj) + (f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1)) + tail);

@@ -2,7 +2,9 @@
 import { H_OP, H_A, H_B, H_VAL, H_DA, H_DB, H_ADJ, H_PRE, field, f64At, i32At } from "./layout";
 import { evalOp, guardKey } from "./ops";
 import { kernelForward, kernelBackward } from "./kernels";
-import { H_TG, H_TUSED } from "./layout";
+import { runForward, runBackward, forwardChunked, backwardChunked } from "./chunk";
+import { H_TG, H_TUSED, H_ZLIST, H_ZCOUNT } from "./layout";
+import { metaAt } from "./arena";
 
 /** Computes the values and local partials of nodes [from, to) of tape `t` through the op table. */
 export function compute(t: usize, from: i32, to: i32): void {
@@ -24,7 +26,14 @@ export function compute(t: usize, from: i32, to: i32): void {
     if (copy) store<f64>(f64At(pre, i), load<f64>(f64At(val, i)));
     const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
     if (ib < 0) {
-      // A kernel node (a tensor op): a is its meta offset.
+      // A kernel node (a tensor op): a is its meta offset. Runs of elementwise kernels go chunk by chunk.
+      const end = runForward(t, i, to);
+      if (end > i + 1) {
+        forwardChunked(t, i, end);
+        i = end - 1;
+        prev = 0;
+        continue;
+      }
       prev = kernelForward(t, <i32>load<u8>(op + <usize>i), ia);
       store<f64>(f64At(val, i), prev);
       continue;
@@ -91,7 +100,14 @@ export function replayGradient(t: usize, n: i32, guards: usize, ng: i32, out: i3
 /** Zeroes the adjoints of nodes [0, n) of tape `t` (they alias the values: read values before). */
 export function clearAdjoints(t: usize, n: i32): void {
   memory.fill(field(t, H_ADJ), 0, <usize>n << 3);
-  if (field(t, H_TG)) memory.fill(field(t, H_TG), 0, field(t, H_TUSED) << 3);
+  const g = field(t, H_TG);
+  if (!g) return;
+  const count = <i32>field(t, H_ZCOUNT) - 1;
+  if (count < 0) return memory.fill(g, 0, field(t, H_TUSED) << 3);
+  for (let k = 0; k < count; k++) {
+    const p = metaAt(t, <i32>field(t, H_ZLIST), 2 * k);
+    memory.fill(g + (<usize>load<i32>(p) << 3), 0, <usize>load<i32>(p, 4) << 3);
+  }
 }
 
 /** Sweeps adjoints from node `top` down to node 1: adj[arg] += ∂node/∂arg · adj[node].
@@ -118,7 +134,14 @@ export function reverseRange(t: usize, top: i32, stop: i32): void {
     carry = 0;
     const ib = load<i32>(i32At(b, i));
     if (ib < 0) {
-      // A kernel node: its backward kernel runs whatever g is (a tensor's adjoint is in the G arena).
+      // A kernel node: its backward kernel runs whatever g is (a tensor's adjoint is in the G arena); a run of
+      // elementwise kernels goes chunk by chunk (a tensor node receives no scalar carry: g is unused there).
+      const from = runBackward(t, i, stop + 1);
+      if (from < i) {
+        backwardChunked(t, from, i);
+        i = from;
+        continue;
+      }
       kernelBackward(t, <i32>load<u8>(op + <usize>i), load<i32>(i32At(a, i)), g);
       continue;
     }

@@ -69,8 +69,10 @@ export const mlpParams = ({ D, H, C, W1, b1, W2, b2 }) => ({
 
 /** W5: the GMM log-posterior (DESIGN.md §5) in tensor ops, over parameters { alpha: [K], mu: [K, d], q: [K, d],
  * l: [K, d(d−1)/2] } (tensors). Q_k is gathered from [exp(q_k), l_k, 0]; ‖Q_k(x_i − μ_k)‖² is computed as
- * ‖x_i Q_kᵀ − (Q_k μ_k)ᵀ‖², so the one large product has a constant operand and its backward is one GEMM. */
-export const gmm = ({ d, K, n, x, gamma = 1, m = 0 }) => {
+ * ‖x_i Q_kᵀ − (Q_k μ_k)ᵀ‖², so the one large product has a constant operand and its backward is one GEMM.
+ * `lib` is the adtape module to record with (the tests pass the source build's). */
+export const gmm = ({ d, K, n, x, gamma = 1, m = 0 }, lib = ad) => {
+  const ad = lib; // the tests pass the source build's module
   const L = (d * (d - 1)) / 2;
   const X = ad.tensor(x, [n, d]), zero = ad.tensor(new Float64Array(K), [K, 1]);
   const place = [];
@@ -93,8 +95,8 @@ export const gmm = ({ d, K, n, x, gamma = 1, m = 0 }) => {
   };
 };
 
-/** W5's parameters as a tree of tensors. */
-export const gmmParams = ({ d, K, params }) => ({
-  alpha: ad.tensor(params.alpha, [K]), mu: ad.tensor(params.mu, [K, d]), q: ad.tensor(params.q, [K, d]),
-  l: ad.tensor(params.l, [K, (d * (d - 1)) / 2]),
+/** W5's parameters as a tree of tensors (of module `lib`). */
+export const gmmParams = ({ d, K, params }, lib = ad) => ({
+  alpha: lib.tensor(params.alpha, [K]), mu: lib.tensor(params.mu, [K, d]), q: lib.tensor(params.q, [K, d]),
+  l: lib.tensor(params.l, [K, (d * (d - 1)) / 2]),
 });

@@ -3,14 +3,20 @@ import { need, checkGrown, watchViews, unwatchViews, type Engine } from "./wasm.
 import { InputError, OutOfMemoryError, StaleHandleError, AdError } from "./errors.js";
 
 // Header words of a tape (assembly/layout.ts: H_TV / 4 …).
-const HEADER_WORDS = 20,
+const HEADER_WORDS = 22,
   H_TV = 9,
   H_TCAP = 11,
   H_RCAP = 13,
   H_META = 14,
   H_MCAP = 15,
   H_TUSED = 16,
-  H_SCRCAP = 18;
+  H_SCRCAP = 18,
+  H_ZLIST = 20,
+  H_ZCOUNT = 21;
+
+/** Kernels that add into no tensor adjoint (a constant; a pack, which adds into scalar ones). */
+const KERNEL_CONST = 128,
+  KERNEL_PACK = 129;
 
 /** Op codes of the leaves a trace writes itself (the rest live in ops.ts). */
 const CONST = 0,
@@ -117,6 +123,12 @@ export class Region extends TapeViews {
     if (!ok) throw new OutOfMemoryError(this.e.memInUse() + (vals * 16 + res * 8 + metas * 4 + scratch), memoryLimit);
   }
 
+  /** Sets the adjoint ranges a reverse sweep zeroes: (offset, length) pairs written at meta offset `at` (none: all). */
+  zeroList(at: number, count: number): void {
+    this.hdr[H_ZLIST] = at;
+    this.hdr[H_ZCOUNT] = count + 1;
+  }
+
   /** Bytes the tensor arenas hold (values and adjoints, residuals, meta, kernel scratch). */
   arenaBytes(): number {
     const h = this.hdr;
@@ -207,6 +219,12 @@ export class Trace extends TapeViews {
   hasCustom = false;
   /** The customVjp ops recorded, in order: reverse sweeps call their `bwd` with the real cotangent. */
   readonly customs: CustomHook[] = [];
+  /** What each kernel node reads, for the adjoint plan (src/tensor/plan.ts): its output ranges (node, offset,
+   * size) and the operand ranges its backward adds into (node, offset, size, operand: 0 a, 1 b, -1 other). */
+  readonly outputs: number[] = [];
+  readonly reads: number[] = [];
+  /** Set when a kernel was recorded without its reads: no plan then (every adjoint is zeroed). */
+  readsUnknown = false;
   /** The bump pointers of the tensor arenas (values, residuals, meta). */
   tvUsed = 0;
   trUsed = 0;
@@ -227,6 +245,7 @@ export class Trace extends TapeViews {
     region.trace = this;
     region.epoch++;
     region.kernels = 0;
+    region.hdr[H_ZCOUNT] = 0; // no adjoint plan until one is made for this recording
     this.adopt(region);
     this.op[0] = CONST;
     this.a[0] = 0;
@@ -300,10 +319,13 @@ export class Trace extends TapeViews {
   /** Records a kernel node (tensor op `code`) with meta `words`, taking `vals` value elements and `res` residuals
    * from the arenas and `scratch` bytes of kernel scratch; returns the node, its meta offset and the offsets
    * taken. Nothing is computed until the next flush. */
-  kernel(code: number, words: readonly number[], vals: number, res: number, scratch = 0): { node: number; off: number; roff: number } {
+  kernel(code: number, words: readonly number[], vals: number, res: number, scratch = 0, reads?: readonly number[]): { node: number; off: number; roff: number } {
     const off = this.tvUsed, roff = this.trUsed, m = this.metaUsed;
     this.region.reserveArena(off + vals, roff + res, m + words.length, scratch);
     const node = this.node(code, m, -1);
+    if (vals > 0) this.outputs.push(node, off, vals);
+    if (reads) for (let k = 0; k < reads.length; k += 3) this.reads.push(node, reads[k], reads[k + 1], reads[k + 2]);
+    else if (code !== KERNEL_CONST && code !== KERNEL_PACK) this.readsUnknown = true;
     this.region.meta.set(words, m);
     this.tvUsed = off + vals;
     this.trUsed = roff + res;

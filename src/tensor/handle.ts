@@ -65,7 +65,7 @@ export class Tensor<K extends TensorKind = "vector"> {
       const t = traceOf(this);
       const off = this.off;
       const first = t.n;
-      for (let k = 0; k < this.size; k++) t.kernel(TOp.Item, [off, k], 0, 0);
+      for (let k = 0; k < this.size; k++) t.kernel(TOp.Item, [off, k], 0, 0, 0, [off + k, 1, -1]);
       this.scalars = first;
     }
     return this.scalars;
@@ -98,7 +98,7 @@ export class Tensor<K extends TensorKind = "vector"> {
     const k = index.length === 1 && this.rank !== 1 ? flatIndex(this.shape, index, true) : flatIndex(this.shape, index, false);
     if (this.scalars >= 0) return new Scalar(t, this.scalars + k);
     const off = this.off;
-    return new Scalar(t, t.kernel(TOp.Item, [off, k], 0, 0).node);
+    return new Scalar(t, t.kernel(TOp.Item, [off, k], 0, 0, 0, [off + k, 1, -1]).node);
   }
 
   /** The elements as Scalars, in row-major order. */

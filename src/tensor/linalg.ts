@@ -3,7 +3,7 @@ import { ShapeError } from "../errors.js";
 import { Tensor, asTensor, traceFor } from "./handle.js";
 import { TOp } from "./codes.js";
 import { fmt } from "./shape.js";
-import type { Out } from "./ops.js";
+import { readOf, type Out } from "./ops.js";
 
 function square(x: unknown, op: string): { h: Tensor<"nd" | "vector">; N: number; t: ReturnType<typeof traceFor> } {
   const t = traceFor([x], op);
@@ -18,7 +18,7 @@ export function cholesky(a: unknown): Out {
   const { h, N, t } = square(a, "cholesky");
   const ao = h.off;
   const off = t.tvUsed, roff = t.trUsed;
-  t.kernel(TOp.Cholesky, [off, N * N, ao, N, +h.needsGrad, roff], N * N, 1, t.e.linalgScratchBytes(N, N));
+  t.kernel(TOp.Cholesky, [off, N * N, ao, N, +h.needsGrad, roff], N * N, 1, t.e.linalgScratchBytes(N, N), readOf(h, ao));
   return new Tensor<"nd">(t, [N, N], -1, off, h.needsGrad, true);
 }
 
@@ -31,7 +31,7 @@ export function solve(a: unknown, b: unknown): Out {
   const ao = h.off, bo = rhs.off;
   const off = t.tvUsed, roff = t.trUsed;
   const res = 1 + N * N + Math.ceil(N / 2);
-  t.kernel(TOp.Solve, [off, N * nrhs, ao, bo, N, nrhs, +h.needsGrad, +rhs.needsGrad, roff], N * nrhs, res, t.e.linalgScratchBytes(N, nrhs));
+  t.kernel(TOp.Solve, [off, N * nrhs, ao, bo, N, nrhs, +h.needsGrad, +rhs.needsGrad, roff], N * nrhs, res, t.e.linalgScratchBytes(N, nrhs), [...readOf(h, ao), ...readOf(rhs, bo)]);
   return new Tensor<"nd">(t, rhs.shape.slice(), -1, off, h.needsGrad || rhs.needsGrad, true);
 }
 
@@ -41,6 +41,6 @@ export function logdet(a: unknown): Out {
   const ao = h.off;
   const off = t.tvUsed, roff = t.trUsed;
   const res = 1 + N * N + Math.ceil(N / 2);
-  t.kernel(TOp.Logdet, [off, 1, ao, N, +h.needsGrad, roff], 1, res, t.e.linalgScratchBytes(N, N));
+  t.kernel(TOp.Logdet, [off, 1, ao, N, +h.needsGrad, roff], 1, res, t.e.linalgScratchBytes(N, N), readOf(h, ao));
   return new Tensor<"nd">(t, [], -1, off, h.needsGrad, true);
 }

@@ -21,6 +21,11 @@ const NO_GRAD = new Set([26, 27, 28, 29, 30, 31]);
  * the forward kernel. */
 const PARTIAL_MODE: Record<number, number> = { 2: 1, 3: 1, 6: 1, 4: 2 };
 
+/** The read (for the adjoint plan) of an operand at arena offset `off`: its range, when it wants a gradient. */
+export function readOf(h: T, off: number): number[] {
+  return h.needsGrad ? [off, h.size, -1] : [];
+}
+
 function result(t: Trace, shape: readonly number[], off: number, needsGrad: boolean): Out {
   return new Tensor<"nd">(t, shape, -1, off, needsGrad, true);
 }
@@ -40,7 +45,8 @@ export function map(code: number, name: string, x: unknown, y?: unknown): Out {
   const mode = square ? 3 : (PARTIAL_MODE[code] ?? 0);
   const ra = !ga ? -1 : mode ? -2 : roff, rb = !gb ? -1 : mode ? -2 : roff + (ga ? n : 0);
   const words = [off, n, code, ao, bo, ra, rb, mode, dims.length, ...dims, ...strides[0], ...strides[1]];
-  t.kernel(TOp.Map, words, n, mode ? 0 : (ga ? n : 0) + (gb ? n : 0));
+  const reads = [...(ga ? [ao, a.size, 0] : []), ...(gb && !square ? [bo, b.size, 1] : [])];
+  t.kernel(TOp.Map, words, n, mode ? 0 : (ga ? n : 0) + (gb ? n : 0), 0, reads);
   return result(t, shape, off, ga || gb);
 }
 
@@ -72,7 +78,7 @@ export function matmul(x: unknown, y: unknown, opts: MatmulOptions = {}): Out {
   const scratch = Math.max(e.gemmScratchBytes(M, K, N, +tA, +tB), e.gemmScratchBytes(M, N, K, 0, +!tB), e.gemmScratchBytes(K, N, M, +tB, 1), e.gemmScratchBytes(K, M, N, +!tA, 0), e.gemmScratchBytes(N, M, K, 1, +tA));
   const off = t.tvUsed;
   const words = [off, sizeOf(shape), ao, bo, M, K, N, +tA, +tB, batch, batchA.length ? M * K : 0, batchB.length ? K * N : 0, +a.needsGrad, +b.needsGrad];
-  t.kernel(TOp.MatMul, words, sizeOf(shape), 0, scratch);
+  t.kernel(TOp.MatMul, words, sizeOf(shape), 0, scratch, [...readOf(a, ao), ...readOf(b, bo)]);
   const out = result(t, shape, off, a.needsGrad || b.needsGrad);
   if (va || vb) return out.view(shape.filter((_, i) => !((va && i === shape.length - 2) || (vb && i === shape.length - 1))));
   return out;
@@ -95,7 +101,7 @@ function reduceAxis(t: Trace, x: T, axis: number, code: number): Out {
   const xo = x.off;
   const off = t.tvUsed, roff = t.trUsed;
   const res = code === TOp.Max || code === TOp.Min ? n : 0;
-  t.kernel(code, [off, n, xo, outer, len, inner, +x.needsGrad, res ? roff : -1], n, res);
+  t.kernel(code, [off, n, xo, outer, len, inner, +x.needsGrad, res ? roff : -1], n, res, 0, readOf(x, xo));
   return result(t, kept, off, x.needsGrad);
 }
 
@@ -120,7 +126,7 @@ function strided(t: Trace, x: T, shape: readonly number[], base: number, strides
   // A contiguous block (a slice along the first axis, a transpose of a vector) is a view: no copy, no node.
   if (s[0][dims.length - 1] === 1 && dims.length === 1) return new Tensor<"nd">(t, shape, -1, xo + base, x.needsGrad, true);
   const off = t.tvUsed, n = sizeOf(shape);
-  t.kernel(TOp.Strided, [off, n, xo, +x.needsGrad, base, dims.length, ...dims, ...s[0]], n, 0);
+  t.kernel(TOp.Strided, [off, n, xo, +x.needsGrad, base, dims.length, ...dims, ...s[0]], n, 0, 0, readOf(x, xo));
   return result(t, shape, off, x.needsGrad);
 }
 
@@ -179,7 +185,7 @@ export function gather(x: unknown, indices: ArrayLike<number>, axis = 0): Out {
   const shape = [...h.shape.slice(0, ax), idx.length, ...h.shape.slice(ax + 1)];
   const xo = h.off;
   const off = t.tvUsed, n = sizeOf(shape);
-  t.kernel(TOp.Gather, [off, n, xo, +h.needsGrad, outer, len, inner, idx.length, ...idx], n, 0);
+  t.kernel(TOp.Gather, [off, n, xo, +h.needsGrad, outer, len, inner, idx.length, ...idx], n, 0, 0, readOf(h, xo));
   return result(t, shape, off, h.needsGrad);
 }
 
@@ -198,7 +204,7 @@ export function concat(xs: readonly unknown[], axis = 0): Out {
   const shape = first.map((d, i) => (i === ax ? total : d));
   const parts = hs.flatMap((h) => [h.off, h.shape[ax] * inner, +h.needsGrad]);
   const off = t.tvUsed, n = sizeOf(shape);
-  t.kernel(TOp.Concat, [off, n, outer, total * inner, hs.length, ...parts], n, 0);
+  t.kernel(TOp.Concat, [off, n, outer, total * inner, hs.length, ...parts], n, 0, 0, hs.flatMap((h) => readOf(h, h.off)));
   return result(t, shape, off, hs.some((h) => h.needsGrad));
 }
 

@@ -1,5 +1,6 @@
 /** @file `compile`: record f once onto a tape of its own, then replay it in Wasm at new inputs, re-checking its branch guards. */
 import { Tensor } from "../tensor/handle.js";
+import { planAdjoints } from "../tensor/plan.js";
 import { Scalar, type Trace, type CustomHook, Region, describe, reverseWithHooks, noKernels } from "../trace.js";
 import { need } from "../wasm.js";
 import { readGradients, zeroGradients, writeLeaves, fillLike, inputSlice, type HandleTree, type InputOf, type GradOf } from "../tree.js";
@@ -151,6 +152,7 @@ export class Compiled<H, Y> {
         this.n = t.n;
         this.hooks = t.customs;
         this.setGuards(t);
+        planAdjoints(t);
         this.rerecords++;
         if (t.hasCustom) this.everyCall = true; // a custom rule's values come from JS: no replay can recompute them
         if (t.readsValue && !this.everyCall) {
