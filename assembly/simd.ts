@@ -20,34 +20,24 @@ import { Op } from "./ops";
 
 /** y = a op b (or −a) over n elements, two at a time: one loop per (op, stride, stride), so no branch is left inside. */
 export function fastForward(op: i32, n: i32, pa: usize, sa: i32, pb: usize, sb: i32, py: usize): void {
-  const key = (sa << 1) | sb;
   switch (op) {
-    case Op.Add: {
-      if (key == 3) vloop(Op.Add, 1, 1, n, pa, pb, py);
-      else if (key == 2) vloop(Op.Add, 1, 0, n, pa, pb, py);
-      else if (key == 1) vloop(Op.Add, 0, 1, n, pa, pb, py);
-      else vloop(Op.Add, 0, 0, n, pa, pb, py);
-      break;
-    }
-    case Op.Sub: {
-      if (key == 3) vloop(Op.Sub, 1, 1, n, pa, pb, py);
-      else if (key == 2) vloop(Op.Sub, 1, 0, n, pa, pb, py);
-      else if (key == 1) vloop(Op.Sub, 0, 1, n, pa, pb, py);
-      else vloop(Op.Sub, 0, 0, n, pa, pb, py);
-      break;
-    }
-    case Op.Mul: {
-      if (key == 3) vloop(Op.Mul, 1, 1, n, pa, pb, py);
-      else if (key == 2) vloop(Op.Mul, 1, 0, n, pa, pb, py);
-      else if (key == 1) vloop(Op.Mul, 0, 1, n, pa, pb, py);
-      else vloop(Op.Mul, 0, 0, n, pa, pb, py);
-      break;
-    }
+    case Op.Add: { byStrides(Op.Add, n, pa, sa, pb, sb, py); break; }
+    case Op.Sub: { byStrides(Op.Sub, n, pa, sa, pb, sb, py); break; }
+    case Op.Mul: { byStrides(Op.Mul, n, pa, sa, pb, sb, py); break; }
     default: {
       if (sa) vloop(Op.Neg, 1, 0, n, pa, pb, py);
       else vloop(Op.Neg, 0, 0, n, pa, pb, py);
     }
   }
+}
+
+/** `vloop` for a binary op with its two strides made constants. */
+// @ts-ignore: decorator
+@inline function byStrides(op: i32, n: i32, pa: usize, sa: i32, pb: usize, sb: i32, py: usize): void {
+  if (sa && sb) vloop(op, 1, 1, n, pa, pb, py);
+  else if (sa) vloop(op, 1, 0, n, pa, pb, py);
+  else if (sb) vloop(op, 0, 1, n, pa, pb, py);
+  else vloop(op, 0, 0, n, pa, pb, py);
 }
 
 /** The loop of `fastForward` for one (op, sa, sb), all three constants once inlined. */

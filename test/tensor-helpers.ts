@@ -232,8 +232,8 @@ export function expectSymmetric(h: ad.Jacobian, tol = 1e-12): void {
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) worst = Math.max(worst, Math.abs(h.data[i * n + j] - h.data[j * n + i]));
   expect(worst).toBeLessThanOrEqual(tol * scale);
 }
-/** Runs `f` and expects it to throw an AdError with code TENSOR_MODE. */
-export function expectTensorMode(f: () => unknown): void {
+/** Runs `f` and expects it to throw an AdError with `code`. */
+export function expectCode(f: () => unknown, code: string): void {
   let caught: unknown;
   try {
     f();
@@ -241,7 +241,12 @@ export function expectTensorMode(f: () => unknown): void {
     caught = e;
   }
   expect(caught).toBeInstanceOf(ad.AdError);
-  expect((caught as ad.AdError).code).toBe("TENSOR_MODE");
+  expect((caught as ad.AdError).code).toBe(code);
+}
+
+/** Runs `f` and expects it to throw an AdError with code TENSOR_MODE. */
+export function expectTensorMode(f: () => unknown): void {
+  expectCode(f, "TENSOR_MODE");
 }
 /** The known-good second-order call: f(x) = Σ c ⊙ tanh(M·x), whose Hessian Σᵢ cᵢ·tanh''(zᵢ)·MᵢMᵢᵀ and hvp (eager and
  * compiled) are checked against plain loops. */

@@ -1,5 +1,6 @@
 /** @file Forward mode and Jacobians: `jvp` (tangents through the tape), `jacfwd` (k directions a sweep), `jacrev` (a reverse sweep a row), and `jacobian`, which picks the cheaper. */
 import { type Region, type CustomHook, scratch, reverseWithHooks } from "../trace.js";
+import { H_TUSED } from "../region.js";
 import { writeLeaves, fillLike, inputColumns, flatGradient, inputCount, lastInputNode, type HandleTree, type InputOf } from "../tree.js";
 import { withRecording, type OutputOf } from "./vjp.js";
 
@@ -10,16 +11,13 @@ export interface Jacobian {
   cols: number;
 }
 
-/** The header word holding the tensor values in use (assembly/layout.ts: H_TUSED / 4). */
-const TUSED_WORD = 16;
-
 /** Directions carried by one forward sweep of `jacfwd`. */
 const DIRECTIONS = 8;
 
 /** Tangent scratch for `k` directions over `n` nodes of region r, zeroed: `dot` for the scalar nodes, and
  * `arena` for the tensors (one direction; same offsets as the values). */
 export function tangents(r: Region, n: number, k: number): { ptr: number; dot: Float64Array; arenaPtr: number; arena: Float64Array } {
-  const e = r.e, vals = r.hdr[TUSED_WORD];
+  const e = r.e, vals = r.hdr[H_TUSED];
   const ptr = scratch(e, (n * k + vals) * 8);
   const dot = new Float64Array(e.memory.buffer, ptr, n * k);
   const arena = new Float64Array(e.memory.buffer, ptr + n * k * 8, vals);

@@ -1,5 +1,6 @@
 /** @file Second order: `hvp` (H·v by forward-over-reverse, one Wasm call, through scalar and tensor ops) and `hessian` (one hvp per input, on one recording). */
 import { type Trace, type Region, keptRegion, scratch, tensorModeError } from "../trace.js";
+import { H_TUSED } from "../region.js";
 import { readGradients, writeLeaves, zeroGradients, inputColumns, flatGradient, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { scalarNode, type ScalarOutput } from "./grad.js";
 import { withRecording } from "./vjp.js";
@@ -20,14 +21,11 @@ function withSecondOrder<R>(f: (h: never) => unknown, x: unknown, use: (t: Trace
   );
 }
 
-/** The header word holding the tensor values in use (assembly/layout.ts: H_TUSED / 4). */
-const TUSED_WORD = 16;
-
 /** Views of the forward-over-reverse scratch of region r (n nodes): the scalar tangents `tan` (H·v at scalar
  * inputs after a sweep), the tensor tangents `arena` (seeds of tensor inputs), and the adjoint tangents `hv`
  * (H·v at tensor inputs after a sweep). */
 function hvpScratch(r: Region, n: number): { ptr: number; tan: Float64Array; arena: Float64Array; hv: Float64Array } {
-  const used = r.hdr[TUSED_WORD];
+  const used = r.hdr[H_TUSED];
   const ptr = scratch(r.e, (5 * n + 2 * used) * 8);
   const buf = r.e.memory.buffer;
   const tensors = ptr + 5 * n * 8;
