@@ -1,7 +1,7 @@
 /** @file Recording: the per-call Trace that writes records through views (one per nesting level, on that level's region), the Scalar handle, and the errors of handles used out of their trace. */
 import { need, type Engine } from "./wasm.js";
 import { InputError, OutOfMemoryError, StaleHandleError, AdError } from "./errors.js";
-import { Region, TapeViews, regions, limit, nodeBytes, INITIAL_CAP, SETTLED_SLACK, MIN_COMPILED_CAP, H_TUSED, H_ZCOUNT } from "./region.js";
+import { Region, TapeViews, regions, limit, nodeBytes, INITIAL_CAP, SETTLED_SLACK, MIN_COMPILED_CAP, H_TUSED, H_ZCOUNT, H_KERNELS } from "./region.js";
 export { Region, scratch, setMemoryLimit, memoryStats } from "./region.js";
 
 /** Kernels that add into no tensor adjoint (a constant; a pack, which adds into scalar ones). */
@@ -99,6 +99,8 @@ export class Trace extends TapeViews {
     region.epoch++;
     region.kernels = 0;
     region.hdr[H_ZCOUNT] = 0; // no adjoint plan until one is made for this recording
+    region.hdr[H_TUSED] = 0;
+    region.hdr[H_KERNELS] = 0; // no kernel node yet: the sweeps take their scalar-only loops
     this.adopt(region);
     this.op[0] = CONST;
     this.a[0] = 0;
@@ -184,6 +186,7 @@ export class Trace extends TapeViews {
     this.trUsed = roff + res;
     this.metaUsed = m + words.length;
     this.region.hdr[H_TUSED] = this.tvUsed;
+    this.region.hdr[H_KERNELS] = 1;
     this.region.kernels++;
     return { node, off, roff };
   }

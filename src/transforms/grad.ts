@@ -35,7 +35,7 @@ export function scalarNode(t: Trace, y: unknown): number {
 /** f, with a 1-element Tensor output taken as its one element (a Scalar). */
 function asScalarOutput(f: (h: never) => unknown, hasAux: boolean): (h: never) => unknown {
   if (typeof f !== "function") return f; // linearize names the error
-  const one = (y: unknown) => (y instanceof Tensor && y.size === 1 ? y.at(...y.shape.map(() => 0)) : y);
+  const one = (y: unknown) => (y instanceof Tensor && y.size === 1 ? y.at(0) : y);
   return (h: never) => {
     const y = f(h);
     return hasAux && Array.isArray(y) && y.length === 2 ? [one(y[0]), y[1]] : one(y);
