@@ -135,8 +135,18 @@ export function reverse(t: usize, top: i32): void {
 /** The reverse sweep over nodes `top` down to `stop` + 1 only; node `stop` and below are left for the caller
  * (a custom rule's `bwd` runs in JS there), with every adjoint they received already in memory. */
 export function reverseRange(t: usize, top: i32, stop: i32): void {
-  if (hasKernels(t)) reverseLoop(t, top, stop, true);
-  else reverseLoop(t, top, stop, false);
+  if (hasKernels(t)) reverseMixed(t, top, stop);
+  else reverseScalar(t, top, stop);
+}
+
+/** `reverseRange` on a tape with kernel nodes. */
+function reverseMixed(t: usize, top: i32, stop: i32): void {
+  reverseLoop(t, top, stop, true);
+}
+
+/** `reverseRange` on a scalar-only tape. */
+function reverseScalar(t: usize, top: i32, stop: i32): void {
+  reverseLoop(t, top, stop, false);
 }
 
 /** The loop of `reverseRange`; `mixed`: the tape may hold kernel nodes. */
