@@ -6,7 +6,7 @@
  */
 import { type Trace } from "../trace.js";
 import { ShapeError, InputError } from "../errors.js";
-import { Tensor, TensorData, asTensor, traceFor, type TensorKind } from "./handle.js";
+import { Tensor, asTensor, traceFor, type TensorKind } from "./handle.js";
 import { TOp } from "./codes.js";
 import { broadcastShapes, broadcastStrides, collapse, sizeOf, stridesOf, normAxis, fmt, checkShape } from "./shape.js";
 
@@ -220,9 +220,4 @@ export function reshape(x: unknown, shape: readonly number[]): Out {
   const target = checkShape(shape.map((d) => (d === -1 ? h.size / known : d)));
   if (sizeOf(target) !== h.size) throw bad();
   return h.view(target);
-}
-
-/** The plain value of a tensor handle (a copy). */
-export function valueOf(h: T): TensorData {
-  return new TensorData(h.value, h.shape.slice());
 }

@@ -53,7 +53,7 @@ export function broadcastShapes(a: readonly number[], b: readonly number[], op: 
 /** Strides of an operand of shape `s` read along the broadcast shape `out` (0 on broadcast axes). */
 export function broadcastStrides(s: readonly number[], out: readonly number[]): number[] {
   const own = stridesOf(s);
-  return out.map((d, i) => {
+  return out.map((_, i) => {
     const k = i - (out.length - s.length);
     return k < 0 || s[k] === 1 ? 0 : own[k];
   });

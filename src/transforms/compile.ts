@@ -1,7 +1,7 @@
 /** @file `compile`: record f once onto a tape of its own, then replay it in Wasm at new inputs, re-checking its branch guards. */
 import { Tensor } from "../tensor/handle.js";
 import { planAdjoints } from "../tensor/plan.js";
-import { Scalar, type Trace, type CustomHook, Region, describe, reverseWithHooks, noKernels } from "../trace.js";
+import { Scalar, type Trace, type CustomHook, Region, describe, reverseWithHooks } from "../trace.js";
 import { need } from "../wasm.js";
 import { readGradients, zeroGradients, writeLeaves, fillLike, inputSlice, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { withRecording, flattenCotangent, pullSeeds, type OutputOf, type CotangentOf } from "./vjp.js";
