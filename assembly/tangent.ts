@@ -7,7 +7,7 @@
 import { H_OP, H_A, H_B, H_VAL, H_DA, H_DB, H_PRE, field, f64At, i32At } from "./layout";
 import { evalOp } from "./ops";
 import { kernelForward, kernelTangent, kernelSecond } from "./kernels";
-import { H_TT, H_TG, H_TUSED } from "./layout";
+import { H_TT, H_TG, H_TUSED, H_KERNELS } from "./layout";
 import { firstFlipped } from "./sweep";
 
 const ROW2 = memory.data(3 << 3, 16); // the second partials of one node: dxx, dxy, dyy
@@ -36,11 +36,28 @@ const ROW2 = memory.data(3 << 3, 16); // the second partials of one node: dxx, d
 /** Propagates k tangent directions through nodes [1, n) of tape `t` (values and partials computed); a tape with
  * tensor ops takes one direction (k = 1), its tensor tangents in `arena` (same offsets as the values). */
 export function tangent(t: usize, n: i32, k: i32, dot: usize, arena: usize): void {
+  if (field(t, H_KERNELS)) tangentMixed(t, n, k, dot, arena);
+  else tangentScalar(t, n, k, dot);
+}
+
+/** `tangent` on a tape with kernel nodes. */
+function tangentMixed(t: usize, n: i32, k: i32, dot: usize, arena: usize): void {
+  tangentLoop(t, n, k, dot, arena, true);
+}
+
+/** `tangent` on a scalar-only tape. */
+function tangentScalar(t: usize, n: i32, k: i32, dot: usize): void {
+  tangentLoop(t, n, k, dot, 0, false);
+}
+
+/** The loop of `tangent`; `mixed`: the tape may hold kernel nodes. */
+// @ts-ignore: decorator
+@inline function tangentLoop(t: usize, n: i32, k: i32, dot: usize, arena: usize, mixed: bool): void {
   const op = field(t, H_OP), a = field(t, H_A), b = field(t, H_B), da = field(t, H_DA), db = field(t, H_DB);
   store<u32>(t + <usize>H_TT, <u32>arena);
   for (let i = 1; i < n; i++) {
     const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
-    if (ib < 0) {
+    if (mixed && ib < 0) {
       store<f64>(f64At(dot, i), kernelTangent(t, <i32>load<u8>(op + <usize>i), ia, dot));
       continue;
     }
@@ -69,6 +86,22 @@ export function tangent(t: usize, n: i32, k: i32, dot: usize, arena: usize): voi
  * has no second-order rule.
  */
 export function hvp(t: usize, n: i32, out: i32, s: usize, guards: usize, ng: i32): i32 {
+  return field(t, H_KERNELS) ? hvpMixed(t, n, out, s, guards, ng) : hvpScalar(t, n, out, s, guards, ng);
+}
+
+/** `hvp` on a tape with kernel nodes. */
+function hvpMixed(t: usize, n: i32, out: i32, s: usize, guards: usize, ng: i32): i32 {
+  return hvpLoops(t, n, out, s, guards, ng, true);
+}
+
+/** `hvp` on a scalar-only tape: no kernel-node test in its loops (see sweep.ts `hasKernels`). */
+function hvpScalar(t: usize, n: i32, out: i32, s: usize, guards: usize, ng: i32): i32 {
+  return hvpLoops(t, n, out, s, guards, ng, false);
+}
+
+/** The two passes of `hvp`; `mixed`: the tape may hold kernel nodes. */
+// @ts-ignore: decorator
+@inline function hvpLoops(t: usize, n: i32, out: i32, s: usize, guards: usize, ng: i32, mixed: bool): i32 {
   const op = field(t, H_OP), a = field(t, H_A), b = field(t, H_B), val = field(t, H_VAL), pre = field(t, H_PRE);
   const da = field(t, H_DA), db = field(t, H_DB);
   const tan = s, dd = s + (<usize>n << 3), pair = s + (<usize>n << 3) * 3;
@@ -76,7 +109,7 @@ export function hvp(t: usize, n: i32, out: i32, s: usize, guards: usize, ng: i32
   store<u32>(t + <usize>H_TT, <u32>tensors);
   for (let i = 1; i < n; i++) {
     const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
-    if (ib < 0) {
+    if (mixed && ib < 0) {
       const code = <i32>load<u8>(op + <usize>i);
       store<f64>(f64At(val, i), kernelForward(t, code, ia));
       store<f64>(f64At(tan, i), kernelTangent(t, code, ia, tan));
@@ -98,7 +131,7 @@ export function hvp(t: usize, n: i32, out: i32, s: usize, guards: usize, ng: i32
   const flipped = firstFlipped(t, guards, ng);
   if (flipped >= 0) return flipped;
   memory.fill(pair, 0, <usize>(out + 1) << 4);
-  if (used) {
+  if (mixed && used) {
     memory.fill(field(t, H_TG), 0, used);
     memory.fill(adjT, 0, used);
   }
@@ -111,7 +144,7 @@ export function hvp(t: usize, n: i32, out: i32, s: usize, guards: usize, ng: i32
     cg = 0;
     ct = 0;
     const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
-    if (ib < 0) {
+    if (mixed && ib < 0) {
       if (!kernelSecond(t, <i32>load<u8>(op + <usize>i), ia, adjT, pair, g, gt)) return -2;
       continue;
     }
