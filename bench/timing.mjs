@@ -35,6 +35,8 @@ export async function median(fn, ms = TASK_MS) {
 /** Medians of `f` and `grad` and of their ratio, measured in alternating rounds (tinybench each), so a load
  * spike on this shared machine hits both sides of grad/f alike. */
 export async function ratioMedian(f, grad, rounds = 5) {
+  warm(f);
+  warm(grad);
   const fs = [], gs = [], rs = [];
   for (let r = 0; r < rounds; r++) {
     const a = await median(f, TASK_MS / rounds);
@@ -45,4 +47,12 @@ export async function ratioMedian(f, grad, rounds = 5) {
   }
   const mid = (xs) => xs.slice().sort((p, q) => p - q)[xs.length >> 1];
   return { fMs: mid(fs), gMs: mid(gs), ratio: mid(rs) };
+}
+
+/** Runs fn for 250 ms first: V8 starts Wasm in its baseline tier and swaps in optimised code once a function is
+ * hot, which takes longer than tinybench's warm-up on this 2-core machine. */
+export function warm(fn, ms = 250) {
+  const end = performance.now() + ms;
+  do fn();
+  while (performance.now() < end);
 }
