@@ -16,6 +16,7 @@ export async function median(fn, ms = TASK_MS) {
   const once = performance.now() - t0;
   const reps = once < 0.02 ? Math.min(1000, Math.ceil(0.05 / Math.max(once, 1e-4))) : 1;
   const slow = once > 50;
+  if (!slow) warm(fn, 100); // see `warm`
   const run = typeof fn() === "number"
     ? () => { for (let r = 0; r < reps; r++) sink.value += fn(); }
     : () => { for (let r = 0; r < reps; r++) sink.value += fn()?.length ?? 1; };
@@ -32,23 +33,6 @@ export async function median(fn, ms = TASK_MS) {
   return bench.tasks[0].result.latency.p50 / reps;
 }
 
-/** Medians of `f` and `grad` and of their ratio, measured in alternating rounds (tinybench each), so a load
- * spike on this shared machine hits both sides of grad/f alike. */
-export async function ratioMedian(f, grad, rounds = 5) {
-  warm(f);
-  warm(grad);
-  const fs = [], gs = [], rs = [];
-  for (let r = 0; r < rounds; r++) {
-    const a = await median(f, TASK_MS / rounds);
-    const b = await median(grad, TASK_MS / rounds);
-    fs.push(a);
-    gs.push(b);
-    rs.push(b / a);
-  }
-  const mid = (xs) => xs.slice().sort((p, q) => p - q)[xs.length >> 1];
-  return { fMs: mid(fs), gMs: mid(gs), ratio: mid(rs) };
-}
-
 /** Runs fn for 250 ms first: V8 starts Wasm in its baseline tier and swaps in optimised code once a function is
  * hot, which takes longer than tinybench's warm-up on this 2-core machine. */
 export function warm(fn, ms = 250) {
@@ -56,3 +40,22 @@ export function warm(fn, ms = 250) {
   do fn();
   while (performance.now() < end);
 }
+
+/** A row's ms per f and per gradient, its grad/f, and its gradient time ÷ a reference's (`vsRef`), each the
+ * median over alternating rounds: this shared machine drifts, and a drift then hits both sides of a ratio. */
+export async function measure(row, refGrad, rounds = 5) {
+  warm(row.f);
+  warm(row.grad);
+  const fs = [], gs = [], gf = [], vs = [];
+  for (let r = 0; r < rounds; r++) {
+    const f = await median(row.f, TASK_MS / rounds);
+    const g = await median(row.grad, TASK_MS / rounds);
+    const b = refGrad ? await median(refGrad, TASK_MS / rounds) : g;
+    fs.push(f);
+    gs.push(g);
+    gf.push(g / f);
+    vs.push(g / b);
+  }
+  return { fMs: mid(fs), gMs: mid(gs), gradF: mid(gf), vsRef: mid(vs), g: row.grad() };
+}
+const mid = (xs) => xs.slice().sort((p, q) => p - q)[xs.length >> 1];

@@ -92,16 +92,22 @@ export class Tensor<K extends TensorKind = "vector"> {
     return this.arena;
   }
 
-  /** Element i of a vector, or the element at full index (i, j, …) of an n-D tensor, as a Scalar. */
-  at(i: number, ...more: number[]): Scalar {
-    const t = traceOf(this);
-    // NOTE: one index into a vector input is the hot path of scalar-style code (W3 takes two per term): no
-    // index array, no general walk.
-    if (more.length === 0 && this.scalars >= 0 && this.rank === 1) {
+  /** Element i of a vector, or the element at full index (i, j, …) of an n-D tensor (one index into an n-D tensor
+   * counts in its flattened elements), as a Scalar. */
+  at(i: number, ...more: number[]): Scalar;
+  at(i: number): Scalar {
+    // NOTE: one index into a vector input is the hot path of scalar-style code (W3 takes two per term): no rest
+    // array, no index array, no general walk (`arguments.length` costs nothing in optimised code).
+    if (arguments.length === 1 && this.scalars >= 0 && this.rank === 1) {
       const k = i < 0 ? i + this.shape[0] : i;
-      if ((k | 0) === k && k >= 0 && k < this.shape[0]) return new Scalar(t, this.scalars + k);
+      if ((k | 0) === k && k >= 0 && k < this.shape[0]) return new Scalar(traceOf(this), this.scalars + k);
     }
-    const index = [i, ...more];
+    return this.atIndex(Array.from(arguments as ArrayLike<number>));
+  }
+
+  /** `at` in general: any index list, any storage. */
+  private atIndex(index: number[]): Scalar {
+    const t = traceOf(this);
     const k = index.length === 1 && this.rank !== 1 ? flatIndex(this.shape, index, true) : flatIndex(this.shape, index, false);
     if (this.scalars >= 0) return new Scalar(t, this.scalars + k);
     const off = this.off;
