@@ -9,17 +9,15 @@
  */
 import { H_OP, H_A, H_B, H_VAL, field, f64At, i32At } from "./layout";
 import { vAt, gAt, rAt, meta } from "./arena";
-import { evalOp } from "./ops";
-import { SINK, PARTIALS, MODE_MASK, run, pullRun, writesA, writesB } from "./elementwise";
-import { hasFastPath, fastForward, fastPull } from "./simd";
+import { SINK, run, pullRuns } from "./elementwise";
+import { hasFastPath, fastForward } from "./simd";
+import { TOp } from "./kernels";
 
 const CHUNK: i32 = 2048;
-const TOP_CONST: i32 = 128;
-const TOP_MAP: i32 = 131;
 
 /** The element count of Map node i of tape `t` when it can run on sub-ranges, else -1. */
 function chunkLength(t: usize, i: i32): i32 {
-  if (<i32>load<u8>(field(t, H_OP) + <usize>i) != TOP_MAP) return -1;
+  if (<i32>load<u8>(field(t, H_OP) + <usize>i) != TOp.Map) return -1;
   const m = load<i32>(i32At(field(t, H_A), i));
   return meta(t, m, 8) == 1 ? meta(t, m, 1) : -1;
 }
@@ -27,7 +25,7 @@ function chunkLength(t: usize, i: i32): i32 {
 /** Whether node j of tape `t` is a kernel node that a run may step over (a constant tensor). */
 // @ts-ignore: decorator
 @inline function neutral(t: usize, j: i32): bool {
-  return load<i32>(i32At(field(t, H_B), j)) < 0 && <i32>load<u8>(field(t, H_OP) + <usize>j) == TOP_CONST;
+  return load<i32>(i32At(field(t, H_B), j)) < 0 && <i32>load<u8>(field(t, H_OP) + <usize>j) == TOp.Const;
 }
 
 /** The end (exclusive) of the run of chunkable Maps starting at node i (i + 1 when there is no run worth chunking). */
@@ -87,31 +85,9 @@ function forwardRange(t: usize, m: i32, j0: i32, j1: i32): void {
   run(op, count, xa, <usize>sa << 3, xb, <usize>sb << 3, y, da, ra >= 0 ? 8 : 0, db, rb >= 0 ? 8 : 0);
 }
 
-/** Backward of a one-axis Map (meta m) over elements [j0, j1), with the partials as `mapBackward` finds them. */
+/** Backward of a one-axis Map (meta m) over elements [j0, j1). */
 function backwardRange(t: usize, m: i32, j0: i32, j1: i32): void {
-  const out = meta(t, m, 0), op = meta(t, m, 2), ao = meta(t, m, 3), bo = meta(t, m, 4);
-  const ra = meta(t, m, 5), rb = meta(t, m, 6), mode = meta(t, m, 7) & MODE_MASK;
-  const sa = meta(t, m, 10), sb = bo >= 0 ? meta(t, m, 11) : 0, count = j1 - j0, gy = gAt(t, out + j0);
-  const ga = gAt(t, ao + j0 * sa), va = vAt(t, ao + j0 * sa), gb = gAt(t, bo + j0 * sb), vb = vAt(t, bo + j0 * sb);
-  if (mode == 1) evalOp(op, 1, 1, SINK, PARTIALS, PARTIALS + 8, 0, false);
-  const wantA = ra != -1, wantB = rb != -1 && bo >= 0;
-  if (hasFastPath(op, sa, sb)) {
-    const wa = writesA(t, m), wb = writesB(t, m);
-    if (mode == 3) return fastPull(count, ga, sa, 2, va, sa, gy, wa); // d(x·x) = 2x dx
-    const c = mode == 1;
-    if (wantA) fastPull(count, ga, sa, c ? load<f64>(PARTIALS) : 1, c ? 0 : vb, sb, gy, wa);
-    if (wantB) fastPull(count, gb, sb, c ? load<f64>(PARTIALS, 8) : 1, c ? 0 : va, sa, gy, wb);
-    return;
-  }
-  const s8a = <usize>sa << 3, s8b = <usize>sb << 3;
-  if (wantA) {
-    if (mode == 0) pullRun(count, ga, s8a, rAt(t, ra + j0), 8, gy);
-    else if (mode == 1) pullRun(count, ga, s8a, PARTIALS, 0, gy);
-    else pullRun(count, ga, s8a, vb, s8b, gy);
-  }
-  if (wantB) {
-    if (mode == 0) pullRun(count, gb, s8b, rAt(t, rb + j0), 8, gy);
-    else if (mode == 1) pullRun(count, gb, s8b, PARTIALS + 8, 0, gy);
-    else pullRun(count, gb, s8b, va, s8a, gy);
-  }
+  const out = meta(t, m, 0), ao = meta(t, m, 3), bo = meta(t, m, 4), ra = meta(t, m, 5), rb = meta(t, m, 6);
+  const sa = meta(t, m, 10), sb = bo >= 0 ? meta(t, m, 11) : 0;
+  pullRuns(t, m, j1 - j0, vAt(t, ao + j0 * sa), gAt(t, ao + j0 * sa), sa, vAt(t, bo + j0 * sb), gAt(t, bo + j0 * sb), sb, rAt(t, ra + j0), rAt(t, rb + j0), gAt(t, out + j0));
 }

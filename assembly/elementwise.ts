@@ -119,36 +119,40 @@ export function run(op: i32, count: i32, xa: usize, sa: usize, xb: usize, sb: us
  * other operand's value (mode 2: mul; mode 3: x·x, pulled once as 2x), so linear and bilinear ops store
  * nothing in the forward pass. */
 export function mapBackward(t: usize, m: i32): void {
-  const out = meta(t, m, 0), n = meta(t, m, 1), op = meta(t, m, 2), ao = meta(t, m, 3), bo = meta(t, m, 4);
-  const ra = meta(t, m, 5), rb = meta(t, m, 6), mode = meta(t, m, 7) & MODE_MASK;
-  if (mode == 1) evalOp(op, 1, 1, SINK, PARTIALS, PARTIALS + 8, 0, false);
+  const out = meta(t, m, 0), n = meta(t, m, 1), ao = meta(t, m, 3), bo = meta(t, m, 4), ra = meta(t, m, 5), rb = meta(t, m, 6);
   begin(t, m);
-  if (hasFastPath(op, walk.sa, walk.sb)) return fastBackward(t, m, n, mode, ra != -1, rb != -1 && bo >= 0);
-  if (ra != -1) {
-    if (mode == 0) mapPull(t, m, n, gAt(t, ao), true, rAt(t, ra), FROM_J, gAt(t, out));
-    else if (mode == 1) mapPull(t, m, n, gAt(t, ao), true, PARTIALS, FROM_CONST, gAt(t, out));
-    else mapPull(t, m, n, gAt(t, ao), true, vAt(t, bo), FROM_B, gAt(t, out));
-  }
-  if (rb != -1 && bo >= 0) {
-    if (mode == 0) mapPull(t, m, n, gAt(t, bo), false, rAt(t, rb), FROM_J, gAt(t, out));
-    else if (mode == 1) mapPull(t, m, n, gAt(t, bo), false, PARTIALS + 8, FROM_CONST, gAt(t, out));
-    else mapPull(t, m, n, gAt(t, bo), false, vAt(t, ao), FROM_A, gAt(t, out));
+  const last = walk.last;
+  for (let j = 0; j < n; j += last) {
+    const ea = walk.ia, eb = walk.ib;
+    pullRuns(t, m, last, vAt(t, ao + ea), gAt(t, ao + ea), walk.sa, vAt(t, bo + eb), gAt(t, bo + eb), walk.sb, rAt(t, ra + j), rAt(t, rb + j), gAt(t, out + j));
+    advance(t, m);
   }
 }
 
-/** The backward kernel of a Map with a fast path, run by run along the walk. */
-function fastBackward(t: usize, m: i32, n: i32, mode: i32, wantA: bool, wantB: bool): void {
-  const out = meta(t, m, 0), ao = meta(t, m, 3), bo = meta(t, m, 4);
-  const last = walk.last, c = mode == 1, wa = writesA(t, m), wb = writesB(t, m);
-  const ga = gAt(t, ao), gb = gAt(t, bo), va = vAt(t, ao), vb = vAt(t, bo), gy = gAt(t, out);
-  for (let j = 0; j < n; j += last) {
-    const ea = <usize>walk.ia << 3, eb = <usize>walk.ib << 3, g = gy + (<usize>j << 3);
-    if (mode == 3) fastPull(last, ga + ea, walk.sa, 2, va + ea, walk.sa, g, wa); // d(x·x) = 2x dx, one pass
-    else {
-      if (wantA) fastPull(last, ga + ea, walk.sa, c ? load<f64>(PARTIALS) : 1, c ? 0 : vb + eb, walk.sb, g, wa);
-      if (wantB) fastPull(last, gb + eb, walk.sb, c ? load<f64>(PARTIALS, 8) : 1, c ? 0 : va + ea, walk.sa, g, wb);
-    }
-    advance(t, m);
+/** The backward of Map m over one run of `count` elements (a run of its walk, or a chunk of a one-axis Map): operand
+ * values and adjoints at va, ga (stride sa) and vb, gb (stride sb), residuals at pra, prb, cotangents at gy. The
+ * constants of mode 1 are evaluated here; vectorised ops take `fastPull`, the rest `pullRun`. */
+export function pullRuns(t: usize, m: i32, count: i32, va: usize, ga: usize, sa: i32, vb: usize, gb: usize, sb: i32, pra: usize, prb: usize, gy: usize): void {
+  const op = meta(t, m, 2), mode = meta(t, m, 7) & MODE_MASK;
+  const wantA = meta(t, m, 5) != -1, wantB = meta(t, m, 6) != -1 && meta(t, m, 4) >= 0;
+  if (mode == 1) evalOp(op, 1, 1, SINK, PARTIALS, PARTIALS + 8, 0, false);
+  if (hasFastPath(op, sa, sb)) {
+    const c = mode == 1;
+    if (mode == 3) return fastPull(count, ga, sa, 2, va, sa, gy, writesA(t, m)); // d(x·x) = 2x dx, one pass
+    if (wantA) fastPull(count, ga, sa, c ? load<f64>(PARTIALS) : 1, c ? 0 : vb, sb, gy, writesA(t, m));
+    if (wantB) fastPull(count, gb, sb, c ? load<f64>(PARTIALS, 8) : 1, c ? 0 : va, sa, gy, writesB(t, m));
+    return;
+  }
+  const s8a = <usize>sa << 3, s8b = <usize>sb << 3;
+  if (wantA) {
+    if (mode == 0) pullRun(count, ga, s8a, pra, 8, gy);
+    else if (mode == 1) pullRun(count, ga, s8a, PARTIALS, 0, gy);
+    else pullRun(count, ga, s8a, vb, s8b, gy);
+  }
+  if (wantB) {
+    if (mode == 0) pullRun(count, gb, s8b, prb, 8, gy);
+    else if (mode == 1) pullRun(count, gb, s8b, PARTIALS + 8, 0, gy);
+    else pullRun(count, gb, s8b, va, s8a, gy);
   }
 }
 
@@ -169,21 +173,6 @@ export const MODE_MASK = 15, WRITE_A = 16, WRITE_B = 32;
 /** An op's constant partials (mode 1). */
 export const PARTIALS = memory.data(16, 16);
 const FROM_J = 0, FROM_A = 1, FROM_B = 2, FROM_CONST = 3;
-
-/** One operand's share of the Map backward: adj[i(j)] += ∂(j)·ȳ[j] along the walk, where adj follows operand a's
- * positions (`first`) or b's, and the partial ∂(j) is src[j], src at a's or b's position, or the constant src[0]. */
-function mapPull(t: usize, m: i32, n: i32, adj: usize, first: bool, src: usize, from: i32, gy: usize): void {
-  begin(t, m);
-  const last = walk.last;
-  const s = <usize>(first ? walk.sa : walk.sb) << 3;
-  const ss: usize = from == FROM_J ? 8 : from == FROM_A ? <usize>walk.sa << 3 : from == FROM_B ? <usize>walk.sb << 3 : 0;
-  for (let j = 0; j < n; j += last) {
-    const p = adj + (<usize>(first ? walk.ia : walk.ib) << 3);
-    const ps = src + (from == FROM_J ? <usize>j << 3 : from == FROM_A ? <usize>walk.ia << 3 : from == FROM_B ? <usize>walk.ib << 3 : 0);
-    pullRun(last, p, s, ps, ss, gy + (<usize>j << 3));
-    advance(t, m);
-  }
-}
 
 /** adj[k·s] += src[k·ss]·ȳ[k] for k < count (strides in bytes). */
 export function pullRun(count: i32, adj: usize, s: usize, src: usize, ss: usize, gy: usize): void {
@@ -217,7 +206,7 @@ export function mapTangent(t: usize, m: i32): void {
   }
 }
 
-/** One operand's share of a Map tangent: ẏ[j] += ∂(j)·ẋ[i(j)] along the walk (the transpose of `mapPull`). */
+/** One operand's share of a Map tangent: ẏ[j] += ∂(j)·ẋ[i(j)] along the walk (the transpose of the backward's pull). */
 function mapPush(t: usize, m: i32, n: i32, tin: usize, first: bool, src: usize, from: i32, ty: usize): void {
   begin(t, m);
   const last = walk.last;

@@ -8,7 +8,7 @@
  * contains one is re-recorded on every call (its values come from JS).
  */
 import { Scalar, type Trace, type Operand, describe } from "./trace.js";
-import { Op } from "./ops.js";
+import { Op } from "./opcodes.js";
 import { InputError, OutputError } from "./errors.js";
 
 /** A custom op takes one operand, or an array of them (its rule sees a number, or a number[]), and returns

@@ -1,12 +1,9 @@
 /** @file Recording: the per-call Trace that writes records through views (one per nesting level, on that level's region), the Scalar handle, and the errors of handles used out of their trace. */
 import { need, type Engine } from "./wasm.js";
 import { InputError, OutOfMemoryError, StaleHandleError, AdError } from "./errors.js";
+import { TOp } from "./tensor/codes.js";
 import { Region, TapeViews, regions, limit, nodeBytes, INITIAL_CAP, SETTLED_SLACK, MIN_COMPILED_CAP, H_TUSED, H_ZCOUNT, H_KERNELS } from "./region.js";
 export { Region, scratch, setMemoryLimit, memoryStats } from "./region.js";
-
-/** Kernels that add into no tensor adjoint (a constant; a pack, which adds into scalar ones). */
-const KERNEL_CONST = 128,
-  KERNEL_PACK = 129;
 
 /** Op codes of the leaves a trace writes itself (the rest live in ops.ts). */
 const CONST = 0,
@@ -174,21 +171,44 @@ export class Trace extends TapeViews {
   /** Records a kernel node (tensor op `code`) with meta `words`, taking `vals` value elements and `res` residuals
    * from the arenas and `scratch` bytes of kernel scratch; returns the node, its meta offset and the offsets
    * taken. Nothing is computed until the next flush. */
-  kernel(code: number, words: readonly number[], vals: number, res: number, scratch = 0, reads?: readonly number[]): { node: number; off: number; roff: number } {
+  kernel(code: number, words: readonly number[], vals: number, res: number, scratch = 0, reads?: readonly number[]): number {
     const off = this.tvUsed, roff = this.trUsed, m = this.metaUsed;
     this.region.reserveArena(off + vals, roff + res, m + words.length, scratch);
     const node = this.node(code, m, -1);
     if (vals > 0) this.outputs.push(node, off, vals);
     if (reads) for (let k = 0; k < reads.length; k += 3) this.reads.push(node, reads[k], reads[k + 1], reads[k + 2]);
-    else if (code !== KERNEL_CONST && code !== KERNEL_PACK) this.readsUnknown = true;
+    // A constant adds into no adjoint, a pack into scalar ones only: neither has reads to report.
+    else if (code !== TOp.Const && code !== TOp.Pack) this.readsUnknown = true;
     this.region.meta.set(words, m);
     this.tvUsed = off + vals;
     this.trUsed = roff + res;
     this.metaUsed = m + words.length;
     this.region.hdr[H_TUSED] = this.tvUsed;
+    this.counted(1);
+    return node;
+  }
+
+  /** Records `count` consecutive `item` nodes, elements `from` … of the tensor at arena offset `off` (one
+   * reservation, no array per node: a tensor output becomes scalar nodes this way); returns the first node. */
+  items(off: number, from: number, count: number): number {
+    const m = this.metaUsed, first = this.n;
+    this.region.reserveArena(this.tvUsed, this.trUsed, m + 2 * count, 0);
+    for (let k = 0; k < count; k++) {
+      const node = this.node(TOp.Item, m + 2 * k, -1);
+      const meta = this.region.meta; // read again: recording may have grown the tape and renewed the views
+      meta[m + 2 * k] = off;
+      meta[m + 2 * k + 1] = from + k;
+      this.reads.push(node, off + from + k, 1, -1);
+    }
+    this.metaUsed = m + 2 * count;
+    this.counted(count);
+    return first;
+  }
+
+  /** Marks `count` more kernel nodes on the tape (the sweeps take their mixed loops from now on). */
+  private counted(count: number): void {
     this.region.hdr[H_KERNELS] = 1;
-    this.region.kernels++;
-    return { node, off, roff };
+    this.region.kernels += count;
   }
 
   /** Records a leaf (a constant, or an input when `input`) holding `v`. */

@@ -1,7 +1,6 @@
 /** @file Parameter trees (API.md §Inputs): recording a tree's leaves as inputs, and reading gradients back in the same structure. */
 import { Scalar, type Trace, describe, tensorModeError } from "./trace.js";
-import { TOp } from "./tensor/codes.js";
-import { Tensor, TensorData, type TensorKind } from "./tensor/handle.js";
+import { Tensor, TensorData, arenaLeaf, type TensorKind } from "./tensor/handle.js";
 import { fmt } from "./tensor/shape.js";
 import { InputError } from "./errors.js";
 
@@ -48,11 +47,8 @@ export function recordInputs(t: Trace, x: unknown, path = "x"): HandleTree {
     return new Tensor(t, [x.length], base, -1, true, false);
   }
   if (x instanceof TensorData) {
-    // A tensor input lives in the arena (no scalar node per element): a constant-like node whose adjoint is read back.
-    const off = t.tvUsed;
-    t.kernel(TOp.Const, [off, x.size], x.size, 0);
-    t.region.tv.set(x.data, off);
-    return new Tensor<"nd">(t, x.shape.slice(), -1, off, true, true);
+    // A tensor input lives in the arena (no scalar node per element); its adjoint is read back from there.
+    return arenaLeaf(t, x.data, x.shape.slice(), true);
   }
   if (Array.isArray(x)) return x.map((c, i) => recordInputs(t, c, `${path}[${i}]`));
   if (typeof x === "object" && x !== null && isPlainObject(x)) {

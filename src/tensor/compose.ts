@@ -1,6 +1,6 @@
 /** @file Tensor ops composed from the primitives (no rules of their own): reductions by name, mean, softmax, logSoftmax, dot, norm, mse, crossEntropy, stack, and the tensor forms of the scalar ops. */
 import { InputError, ShapeError } from "../errors.js";
-import { Op } from "../ops.js";
+import { Op } from "../opcodes.js";
 import { TOp } from "./codes.js";
 import { asTensor, traceFor } from "./handle.js";
 import { map, reduce, reshape, concat, gather, matmul, type Out } from "./ops.js";

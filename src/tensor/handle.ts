@@ -63,10 +63,7 @@ export class Tensor<K extends TensorKind = "vector"> {
   get base(): number {
     if (this.scalars < 0) {
       const t = traceOf(this);
-      const off = this.off;
-      const first = t.n;
-      for (let k = 0; k < this.size; k++) t.kernel(TOp.Item, [off, k], 0, 0, 0, [off + k, 1, -1]);
-      this.scalars = first;
+      this.scalars = t.items(this.off, 0, this.size);
     }
     return this.scalars;
   }
@@ -111,7 +108,7 @@ export class Tensor<K extends TensorKind = "vector"> {
     const k = index.length === 1 && this.rank !== 1 ? flatIndex(this.shape, index, true) : flatIndex(this.shape, index, false);
     if (this.scalars >= 0) return new Scalar(t, this.scalars + k);
     const off = this.off;
-    return new Scalar(t, t.kernel(TOp.Item, [off, k], 0, 0, 0, [off + k, 1, -1]).node);
+    return new Scalar(t, t.items(off, k, 1));
   }
 
   /** The elements as Scalars, in row-major order. */
@@ -207,14 +204,20 @@ export function traceFor(xs: readonly unknown[], op: string): Trace {
   return t;
 }
 
+/** Records a tensor leaf on t, its elements written into the arena now (a `const` node does nothing when swept):
+ * an input (`needsGrad`: its adjoint is read back) or a constant. */
+export function arenaLeaf(t: Trace, data: Float64Array, shape: readonly number[], needsGrad: boolean): Tensor<"nd"> {
+  const off = t.tvUsed;
+  t.kernel(TOp.Const, [off, data.length], data.length, 0);
+  t.region.tv.set(data, off);
+  return new Tensor<"nd">(t, shape, -1, off, needsGrad, true);
+}
+
 /** Records a constant tensor on t (its data copied into the arena once per trace). */
 function constantTensor(t: Trace, data: Float64Array, shape: readonly number[], key: object | undefined): Tensor<"nd"> {
   const cached = key && (t.constantTensors.get(key) as Tensor<"nd"> | undefined);
   if (cached) return cached;
-  const off = t.tvUsed;
-  t.kernel(TOp.Const, [off, data.length], data.length, 0);
-  t.region.tv.set(data, off);
-  const h = new Tensor<"nd">(t, shape, -1, off, false, true);
+  const h = arenaLeaf(t, data, shape, false);
   if (key) t.constantTensors.set(key, h);
   return h;
 }

@@ -8,6 +8,7 @@ import { type Trace } from "../trace.js";
 import { ShapeError, InputError } from "../errors.js";
 import { Tensor, asTensor, traceFor, type TensorKind } from "./handle.js";
 import { TOp } from "./codes.js";
+import { Op } from "../opcodes.js";
 import { broadcastShapes, broadcastStrides, collapse, sizeOf, stridesOf, normAxis, fmt, checkShape } from "./shape.js";
 
 type T = Tensor<TensorKind>;
@@ -15,11 +16,11 @@ type T = Tensor<TensorKind>;
 export type Out = Tensor<"nd">;
 
 /** Scalar op codes whose tensor result carries no derivative (masks and stopGradient). */
-const NO_GRAD = new Set([26, 27, 28, 29, 30, 31]);
+const NO_GRAD = new Set<number>([Op.StopGradient, Op.Less, Op.LessEqual, Op.Greater, Op.GreaterEqual, Op.Equal]);
 /** How a Map's backward kernel gets its partials: 1 for the ops whose partials are constants (add, sub, neg),
  * 2 for mul (each partial is the other operand), 3 for a tensor times itself; otherwise 0, residuals stored by
  * the forward kernel. */
-const PARTIAL_MODE: Record<number, number> = { 2: 1, 3: 1, 6: 1, 4: 2 };
+const PARTIAL_MODE: Record<number, number> = { [Op.Add]: 1, [Op.Sub]: 1, [Op.Neg]: 1, [Op.Mul]: 2 };
 
 /** The read (for the adjoint plan) of an operand at arena offset `off`: its range, when it wants a gradient. */
 export function readOf(h: T, off: number): number[] {
@@ -41,7 +42,7 @@ export function map(code: number, name: string, x: unknown, y?: unknown): Out {
   const ao = a.off, bo = b ? b.off : -1;
   const ga = a.needsGrad && !NO_GRAD.has(code), gb = !!b?.needsGrad && !NO_GRAD.has(code);
   const off = t.tvUsed, roff = t.trUsed;
-  const square = code === 4 && a === b;
+  const square = code === Op.Mul && a === b;
   const mode = square ? 3 : (PARTIAL_MODE[code] ?? 0);
   const ra = !ga ? -1 : mode ? -2 : roff, rb = !gb ? -1 : mode ? -2 : roff + (ga ? n : 0);
   const words = [off, n, code, ao, bo, ra, rb, mode, dims.length, ...dims, ...strides[0], ...strides[1]];

@@ -6,10 +6,12 @@
  * did not all report their reads keeps zeroing everything.
  */
 import type { Trace } from "../trace.js";
+import { Op } from "../opcodes.js";
+import { TOp } from "./codes.js";
 
-const MAP = 131;
 const WRITE_A = 16, WRITE_B = 32;
-const FAST_OPS = new Set([2, 3, 4, 6]); // add, sub, mul, neg: the kernels with vectorised backward paths
+/** The elementwise ops with vectorised backward paths (assembly/simd.ts). */
+const FAST_OPS = new Set<number>([Op.Add, Op.Sub, Op.Mul, Op.Neg]);
 
 /** Plans trace t's adjoints (call once it is recorded, before any sweep). */
 export function planAdjoints(t: Trace): void {
@@ -57,7 +59,7 @@ function owner(starts: number[], off: number): number {
  * the whole range as its operand a or b, one axis, stride 1, on a vectorised path; if so, flags it in its meta. */
 function writes(t: Trace, reads: number[], r: number, off: number, size: number): boolean {
   const node = reads[r], role = reads[r + 3];
-  if (reads[r + 1] !== off || reads[r + 2] !== size || role < 0 || t.op[node] !== MAP) return false;
+  if (reads[r + 1] !== off || reads[r + 2] !== size || role < 0 || t.op[node] !== TOp.Map) return false;
   const meta = t.region.meta, m = t.a[node];
   const sa = meta[m + 10], sb = meta[m + 4] >= 0 ? meta[m + 11] : 0;
   const fast = meta[m + 8] === 1 && FAST_OPS.has(meta[m + 2]) && (sa === 0 || sa === 1) && (sb === 0 || sb === 1);
