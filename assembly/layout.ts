@@ -59,13 +59,15 @@
  * tangent arena of the running tangent sweep (caller's scratch, same offsets as V), 0 otherwise. Then
  * `zlist`, `zcount`: the adjoint ranges a reverse sweep must zero, as (offset, length) pairs in meta (count + 1;
  * 0: zero all of G) — planned for compiled tapes, where a Map that is a range's only reader writes it instead;
- * `kernels`: nonzero once a kernel node is recorded (the sweeps keep scalar-only loops for tapes without).
+ * `kernels`: nonzero once a kernel node is recorded (the sweeps keep scalar-only loops for tapes without);
+ * `fuse`: 1 + the meta offset of the fused-group list while a compiled tape's value or gradient runs its fused
+ * loops (assembly/fused.ts), else 0.
  */
 
 /** Bytes one scalar node occupies across the six arrays (1 + 4 + 4 + 8 × 3 = 33). */
 export const NODE_BYTES: i32 = 33;
 /** Bytes of a tape header. */
-export const HEADER_BYTES: i32 = 92;
+export const HEADER_BYTES: i32 = 96;
 /** Extra bytes per node of a compiled tape (its `pre` array). */
 export const PRESET_BYTES: i32 = 8;
 /** First op code of tensor nodes (the node kind is `op >= TENSOR_OP_BASE`). */
@@ -95,6 +97,7 @@ export const H_TT: i32 = 76;
 export const H_ZLIST: i32 = 80;
 export const H_ZCOUNT: i32 = 84;
 export const H_KERNELS: i32 = 88;
+export const H_FUSE: i32 = 92;
 
 /** Reads a header field of tape `t`. */
 // @ts-ignore: decorator

@@ -5,6 +5,7 @@ import { kernelForward, kernelBackward } from "./kernels";
 import { runForward, runBackward, forwardChunked, backwardChunked } from "./chunk";
 import { H_TG, H_TUSED, H_ZLIST, H_ZCOUNT, H_KERNELS } from "./layout";
 import { metaAt } from "./arena";
+import { fusedForwardAt, fusedBackwardAt } from "./fused";
 
 /** Computes the values and local partials of nodes [from, to) of tape `t` through the op table. */
 export function compute(t: usize, from: i32, to: i32): void {
@@ -38,7 +39,14 @@ export function compute(t: usize, from: i32, to: i32): void {
     if (copy) store<f64>(f64At(pre, i), load<f64>(f64At(val, i)));
     const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
     if (mixed && ib < 0) {
-      // A kernel node (a tensor op): a is its meta offset. Runs of elementwise kernels go chunk by chunk.
+      // A kernel node (a tensor op): a is its meta offset. A fused group runs its generated loop; other runs of
+      // elementwise kernels go chunk by chunk.
+      const last = kept ? fusedForwardAt(t, i) : -1;
+      if (last >= 0) {
+        i = last;
+        prev = 0;
+        continue;
+      }
       const end = runForward(t, i, to);
       if (end > i + 1) {
         forwardChunked(t, i, end);
@@ -163,8 +171,14 @@ function reverseScalar(t: usize, top: i32, stop: i32): void {
     store<f64>(pg, g);
     carry = 0;
     if (mixed && load<i32>(i32At(b, i)) < 0) {
-      // A kernel node: its backward kernel runs whatever g is (a tensor's adjoint is in the G arena); a run of
-      // elementwise kernels goes chunk by chunk (a tensor node receives no scalar carry: g is unused there).
+      // A kernel node: its backward kernel runs whatever g is (a tensor's adjoint is in the G arena); a fused
+      // group runs its generated loop, and other runs of elementwise kernels go chunk by chunk (a tensor node
+      // receives no scalar carry: g is unused there).
+      const first = fusedBackwardAt(t, i);
+      if (first >= 0) {
+        i = first;
+        continue;
+      }
       const from = runBackward(t, i, stop + 1);
       if (from < i) {
         backwardChunked(t, from, i);

@@ -4,7 +4,7 @@ import { InputError, OutOfMemoryError } from "./errors.js";
 import type { Trace } from "./trace.js";
 
 // Header words of a tape (assembly/layout.ts: H_TV / 4 …).
-export const HEADER_WORDS = 23,
+export const HEADER_WORDS = 24,
   H_TV = 9,
   H_TCAP = 11,
   H_RCAP = 13,
@@ -14,7 +14,8 @@ export const HEADER_WORDS = 23,
   H_SCRCAP = 18,
   H_ZLIST = 20,
   H_ZCOUNT = 21,
-  H_KERNELS = 22;
+  H_KERNELS = 22,
+  H_FUSE = 23;
 
 export const INITIAL_CAP = 1 << 12;
 export const SETTLED_SLACK = 1.125;

@@ -2,7 +2,7 @@
 import { need, type Engine } from "./wasm.js";
 import { InputError, OutOfMemoryError, StaleHandleError, AdError } from "./errors.js";
 import { TOp } from "./tensor/codes.js";
-import { Region, TapeViews, regions, limit, nodeBytes, INITIAL_CAP, SETTLED_SLACK, MIN_COMPILED_CAP, H_TUSED, H_ZCOUNT, H_KERNELS } from "./region.js";
+import { Region, TapeViews, regions, limit, nodeBytes, INITIAL_CAP, SETTLED_SLACK, MIN_COMPILED_CAP, H_TUSED, H_ZCOUNT, H_KERNELS, H_FUSE } from "./region.js";
 export { Region, scratch, setMemoryLimit, memoryStats } from "./region.js";
 
 /** Op codes of the leaves a trace writes itself (the rest live in ops.ts). */
@@ -69,8 +69,9 @@ export class Trace extends TapeViews {
   hasCustom = false;
   /** The customVjp ops recorded, in order: reverse sweeps call their `bwd` with the real cotangent. */
   readonly customs: CustomHook[] = [];
-  /** What each kernel node reads, for the adjoint plan (src/tensor/plan.ts): its output ranges (node, offset,
-   * size) and the operand ranges its backward adds into (node, offset, size, operand: 0 a, 1 b, -1 other). */
+  /** What each kernel node reads, for the adjoint plan (src/tensor/plan.ts) and fusion (src/tensor/fuse.ts): its
+   * output ranges (node, offset, size) and every operand range it reads (node, offset, size, role: 0 a, 1 b, -1
+   * other, all adding into that adjoint; -2 the value only). */
   readonly outputs: number[] = [];
   readonly reads: number[] = [];
   /** Set when a kernel was recorded without its reads: no plan then (every adjoint is zeroed). */
@@ -96,6 +97,7 @@ export class Trace extends TapeViews {
     region.epoch++;
     region.kernels = 0;
     region.hdr[H_ZCOUNT] = 0; // no adjoint plan until one is made for this recording
+    region.hdr[H_FUSE] = 0; // and no fused loops
     region.hdr[H_TUSED] = 0;
     region.hdr[H_KERNELS] = 0; // no kernel node yet: the sweeps take their scalar-only loops
     this.adopt(region);

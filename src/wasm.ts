@@ -27,6 +27,8 @@ export interface Engine {
   evalRow(op: number, x: number, y: number): void;
   rowScratch(): number;
   memInUse(): number;
+  fusedRow(op: number, x: number, y: number): number;
+  fusedPartials(): number;
   memHighWater(): number;
   [name: string]: unknown;
 }
@@ -43,6 +45,38 @@ export function whenLoaded(fn: (e: Engine) => void): void {
   onLoad.push(fn);
   if (engine) fn(engine);
 }
+
+/** A generated loop pair (src/tensor/fuse.ts): forward and backward over the arenas V and G (byte addresses). */
+export interface FusedLoop {
+  forward(v: number, g: number): void;
+  backward(v: number, g: number): void;
+}
+const loops: (FusedLoop | undefined)[] = [];
+const freeIds: number[] = [];
+
+/** Registers a generated loop pair; returns the id the sweeps call it by. */
+export function registerLoop(loop: FusedLoop): number {
+  const id = freeIds.length ? freeIds.pop()! : loops.length;
+  loops[id] = loop;
+  return id;
+}
+
+/** Forgets a loop pair (its tape was re-recorded or disposed). */
+export function releaseLoop(id: number): void {
+  loops[id] = undefined;
+  freeIds.push(id);
+}
+
+/** The engine's imports: the sweeps call generated loops through `fusedRun`. */
+const imports = {
+  env: {
+    fusedRun(id: number, backward: number, v: number, g: number): void {
+      const loop = loops[id]!;
+      if (backward) loop.backward(v, g);
+      else loop.forward(v, g);
+    },
+  },
+};
 
 function bytes(): Uint8Array {
   const s = atob(wasmBase64);
@@ -62,13 +96,13 @@ function start(instance: WebAssembly.Instance): Engine {
 /** Compiles and instantiates the engine synchronously (Node, workers; browsers allow it for small modules). */
 export function initSync(): void {
   if (engine) return;
-  start(new WebAssembly.Instance(new WebAssembly.Module(bytes() as BufferSource), {}));
+  start(new WebAssembly.Instance(new WebAssembly.Module(bytes() as BufferSource), imports));
 }
 
 /** Compiles and instantiates the engine; works in Node and in browsers. */
 export async function init(): Promise<void> {
   if (engine) return;
-  const { instance } = await WebAssembly.instantiate(bytes() as BufferSource, {});
+  const { instance } = await WebAssembly.instantiate(bytes() as BufferSource, imports);
   if (!engine) start(instance);
 }
 

@@ -20,7 +20,9 @@ describe("the adjoint plan and chunked runs", () => {
     const x = vec(n, n);
     const g = ad.grad(rosen)(x).data;
     const c = ad.compile(rosen, x);
-    expect(c.grad(x).data).toEqual(g);
+    // The fused loop sums the two slices' contributions to x[j] in another order than the kernels (n ≥ 256).
+    const same = { rtol: 1e-14, atol: 1e-12 };
+    expect(c.grad(x).data).toBeAllclose(g, same);
     const xs = x.data;
     const closed = new Float64Array(n);
     for (let i = 0; i + 1 < n; i++) {
@@ -30,8 +32,8 @@ describe("the adjoint plan and chunked runs", () => {
     expect(g).toBeAllclose(closed, { rtol: 1e-12, atol: 1e-9 });
     // repeated sweeps on the planned tape (each zeroes only what it must)
     const y = vec(n, n + 1);
-    expect(c.grad(y).data).toEqual(ad.grad(rosen)(y).data);
-    expect(c.grad(x).data).toEqual(g);
+    expect(c.grad(y).data).toBeAllclose(ad.grad(rosen)(y).data, same);
+    expect(c.grad(x).data).toBeAllclose(g, same);
   });
 
   it("a dead intermediate (computed, never used) sends nothing back", () => {

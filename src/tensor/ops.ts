@@ -22,9 +22,13 @@ const NO_GRAD = new Set<number>([Op.StopGradient, Op.Less, Op.LessEqual, Op.Grea
  * the forward kernel. */
 const PARTIAL_MODE: Record<number, number> = { [Op.Add]: 1, [Op.Sub]: 1, [Op.Neg]: 1, [Op.Mul]: 2 };
 
-/** The read (for the adjoint plan) of an operand at arena offset `off`: its range, when it wants a gradient. */
+/** A read's role when the reader takes the value only (its operand wants no gradient). */
+export const VALUE_ONLY = -2;
+
+/** The read (for the adjoint plan and fusion) of an operand at arena offset `off`: its range, and whether its
+ * adjoint receives anything (role -1) or only its value is read. */
 export function readOf(h: T, off: number): number[] {
-  return h.needsGrad ? [off, h.size, -1] : [];
+  return [off, h.size, h.needsGrad ? -1 : VALUE_ONLY];
 }
 
 function result(t: Trace, shape: readonly number[], off: number, needsGrad: boolean): Out {
@@ -46,7 +50,7 @@ export function map(code: number, name: string, x: unknown, y?: unknown): Out {
   const mode = square ? 3 : (PARTIAL_MODE[code] ?? 0);
   const ra = !ga ? -1 : mode ? -2 : roff, rb = !gb ? -1 : mode ? -2 : roff + (ga ? n : 0);
   const words = [off, n, code, ao, bo, ra, rb, mode, dims.length, ...dims, ...strides[0], ...strides[1]];
-  const reads = [...(ga ? [ao, a.size, 0] : []), ...(gb && !square ? [bo, b.size, 1] : [])];
+  const reads = [ao, a.size, ga ? 0 : VALUE_ONLY, ...(b && !square ? [bo, b.size, gb ? 1 : VALUE_ONLY] : [])];
   t.kernel(TOp.Map, words, n, mode ? 0 : (ga ? n : 0) + (gb ? n : 0), 0, reads);
   return result(t, shape, off, ga || gb);
 }

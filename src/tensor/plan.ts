@@ -3,19 +3,26 @@
  * Every tensor range of the arena is some kernel node's output. A range read (in the backward sense: added
  * into) by exactly one elementwise node, over the whole range, contiguously, on that node's vectorised path,
  * is written by it and needs no zeroing; every other range is zeroed before each sweep. A tape whose kernels
- * did not all report their reads keeps zeroing everything.
+ * did not all report their reads keeps zeroing everything. Fused sweeps (src/tensor/fuse.ts) keep a list of
+ * their own, without the results that stay in registers.
  */
 import type { Trace } from "../trace.js";
 import { Op } from "../opcodes.js";
 import { TOp } from "./codes.js";
+import { VALUE_ONLY } from "./ops.js";
 
 const WRITE_A = 16, WRITE_B = 32;
 /** The elementwise ops with vectorised backward paths (assembly/simd.ts). */
 const FAST_OPS = new Set<number>([Op.Add, Op.Sub, Op.Mul, Op.Neg]);
 
-/** Plans trace t's adjoints (call once it is recorded, before any sweep). */
-export function planAdjoints(t: Trace): void {
-  if (t.readsUnknown) return;
+/** A zero list in meta: its offset and its number of (offset, length) pairs. */
+export type ZeroList = readonly [at: number, count: number];
+
+/** Plans trace t's adjoints (call once it is recorded, before any sweep) and makes the plain zero list the
+ * tape's; returns it, and the list for fused sweeps, which leave out the ranges in `internal` (by start: results
+ * of fused groups that never reach memory). Undefined when there is no plan (every adjoint is zeroed). */
+export function planAdjoints(t: Trace, internal: ReadonlySet<number> = new Set()): { plain: ZeroList; fused: ZeroList } | undefined {
+  if (t.readsUnknown) return undefined;
   const out = t.outputs, reads = t.reads;
   const starts: number[] = [];
   for (let k = 0; k < out.length; k += 3) starts.push(out[k + 1]);
@@ -23,14 +30,26 @@ export function planAdjoints(t: Trace): void {
   const only = new Array<number>(starts.length).fill(-1);
   for (let r = 0; r < reads.length; r += 4) {
     const p = owner(starts, reads[r + 1]);
-    if (p < 0) return; // a read outside every output: do not plan
+    if (p < 0) return undefined; // a read outside every output: do not plan
+    if (reads[r + 3] === VALUE_ONLY) continue;
     readers[p]++;
     only[p] = r;
   }
-  const zero: number[] = [];
+  const zero: number[][] = [];
   for (let p = 0; p < starts.length; p++) {
     const [off, size] = [out[3 * p + 1], out[3 * p + 2]];
-    if (readers[p] === 1 && writes(t, reads, only[p], off, size)) continue;
+    if (!(readers[p] === 1 && writes(t, reads, only[p], off, size))) zero.push([off, size]);
+  }
+  const plain = store(t, zero);
+  const fused = internal.size ? store(t, zero.filter(([off]) => !internal.has(off))) : plain;
+  t.region.zeroList(...plain);
+  return { plain, fused };
+}
+
+/** Writes ranges (merging neighbours) into the trace's meta as a zero list. */
+function store(t: Trace, ranges: number[][]): ZeroList {
+  const zero: number[] = [];
+  for (const [off, size] of ranges) {
     const last = zero.length - 2;
     if (last >= 0 && zero[last] + zero[last + 1] === off) zero[last + 1] += size;
     else zero.push(off, size);
@@ -39,7 +58,7 @@ export function planAdjoints(t: Trace): void {
   t.region.reserveArena(t.tvUsed, t.trUsed, at + zero.length, 0);
   t.region.meta.set(zero, at);
   t.metaUsed = at + zero.length;
-  t.region.zeroList(at, zero.length / 2);
+  return [at, zero.length / 2];
 }
 
 /** The output (by index) whose range starts at or below `off` (outputs are allocated in increasing offsets). */

@@ -1,6 +1,9 @@
 /** @file `compile`: record f once onto a tape of its own, then replay it in Wasm at new inputs, re-checking its branch guards. */
 import { Tensor } from "../tensor/handle.js";
-import { planAdjoints } from "../tensor/plan.js";
+import { planAdjoints, type ZeroList } from "../tensor/plan.js";
+import { findGroups, emitGroup, internalResults } from "../tensor/fuse.js";
+import { releaseLoop } from "../wasm.js";
+import { H_FUSE } from "../region.js";
 import { Scalar, type Trace, type CustomHook, Region, describe, reverseWithHooks } from "../trace.js";
 import { need } from "../wasm.js";
 import { readGradients, zeroGradients, writeLeaves, fillLike, inputSlice, type HandleTree, type InputOf, type GradOf } from "../tree.js";
@@ -22,6 +25,16 @@ export interface CompiledStats {
   guards: number;
   rerecords: number;
   recordEveryCall: boolean;
+  /** Runs of elementwise ops that `value` and `grad` sweep in one generated loop each (src/tensor/fuse.ts). */
+  fused: number;
+}
+
+/** A compiled tape's fused groups: their loop ids, their list in meta, and the zero lists with and without them. */
+interface Fusion {
+  ids: number[];
+  list: number;
+  plain: ZeroList;
+  fused: ZeroList;
 }
 
 const GUARD_BYTES = 16; // one guard: node index and recorded key, two f64
@@ -39,6 +52,7 @@ export class Compiled<H, Y> {
   private rerecords = -1;
   private everyCall = false;
   private valueView = new Float64Array(0);
+  private fusion: Fusion | undefined;
 
   constructor(
     private readonly f: (x: H) => Y,
@@ -57,7 +71,7 @@ export class Compiled<H, Y> {
 
   /** f(x), by a forward replay. */
   value(x: InputOf<H>): OutputOf<Y> {
-    return fillLike(this.like, this.outs, this.replayAt(x).val) as OutputOf<Y>;
+    return fillLike(this.like, this.outs, this.replayAt(x, true).val) as OutputOf<Y>;
   }
 
   /** The gradient of scalar f at x, by a forward replay and a reverse sweep (one Wasm call); written into `out` when given. */
@@ -123,7 +137,7 @@ export class Compiled<H, Y> {
     const r = this.live();
     const nodeBytes = (r.e.NODE_BYTES as WebAssembly.Global).value + 8;
     const bytes = r.cap * nodeBytes + r.arenaBytes() + this.ng * GUARD_BYTES;
-    return { nodes: this.n, bytes, guards: this.ng, rerecords: this.rerecords, recordEveryCall: this.everyCall };
+    return { nodes: this.n, bytes, guards: this.ng, rerecords: this.rerecords, recordEveryCall: this.everyCall, fused: this.fusion?.ids.length ?? 0 };
   }
 
   /** Frees the tape and guard list; the compiled function cannot be called afterwards. */
@@ -131,6 +145,7 @@ export class Compiled<H, Y> {
     const r = this.region;
     if (!r) return;
     this.region = undefined;
+    this.unfuse();
     if (this.guards) r.e.memFree(this.guards, this.ng * GUARD_BYTES);
     r.free();
   }
@@ -152,9 +167,9 @@ export class Compiled<H, Y> {
         this.n = t.n;
         this.hooks = t.customs;
         this.setGuards(t);
-        planAdjoints(t);
         this.rerecords++;
         if (t.hasCustom) this.everyCall = true; // a custom rule's values come from JS: no replay can recompute them
+        this.plan(t);
         if (t.readsValue && !this.everyCall) {
           this.everyCall = true;
           console.warn(
@@ -167,6 +182,37 @@ export class Compiled<H, Y> {
       false,
       this.live(),
     );
+  }
+
+  /** Plans the adjoints and, unless f is recorded on every call, fuses what it can into generated loops. */
+  private plan(t: Trace): void {
+    this.unfuse();
+    const groups = this.everyCall || t.readsValue ? [] : findGroups(t);
+    const zero = planAdjoints(t, internalResults(groups));
+    if (!zero || !groups.length) return;
+    const ids = groups.map((g) => emitGroup(t, g));
+    // NOTE: all or none: the fused zero list leaves out every group's internal results.
+    if (ids.includes(-1)) return ids.filter((id) => id >= 0).forEach(releaseLoop);
+    const words = [groups.length, ...groups.flatMap((g, k) => [g.first, g.last, ids[k]])];
+    const list = t.metaUsed;
+    t.region.reserveArena(t.tvUsed, t.trUsed, list + words.length, 0);
+    t.region.meta.set(words, list);
+    t.metaUsed = list + words.length;
+    this.fusion = { ids, list, ...zero };
+  }
+
+  /** Releases the generated loops of the last recording. */
+  private unfuse(): void {
+    this.fusion?.ids.forEach(releaseLoop);
+    this.fusion = undefined;
+  }
+
+  /** Points the tape at its fused loops and their zero list (`fused`), or at the kernels and the plain list. */
+  private useFusion(r: Region, fused: boolean): void {
+    const f = this.fusion;
+    if (!f) return;
+    r.hdr[H_FUSE] = fused ? f.list + 1 : 0;
+    r.zeroList(...(fused ? f.fused : f.plain));
   }
 
   /** Lists the guards in tape order — the comparisons f made, and every branching op — with their keys. */
@@ -188,12 +234,14 @@ export class Compiled<H, Y> {
     this.ng = nodes.length;
   }
 
-  /** Writes x into the tape and runs `sweep`; a flipped guard re-records at x (or throws, by the policy). */
-  private run(x: unknown, sweep: (r: Region) => number): Region {
+  /** Writes x into the tape and runs `sweep` (on the fused loops when `fused`); a flipped guard re-records at x
+   * (or throws, by the policy). */
+  private run(x: unknown, sweep: (r: Region) => number, fused = false): Region {
     for (let attempt = 0; ; attempt++) {
       if (this.everyCall) this.record(x);
       const r = this.live();
       writeLeaves(r.pre, this.inputs, x, "x", r.tv);
+      this.useFusion(r, fused);
       const flipped = sweep(r);
       if (flipped < 0) return r;
       const node = new Float64Array(r.e.memory.buffer, this.guards, 2 * this.ng)[2 * flipped];
@@ -203,9 +251,10 @@ export class Compiled<H, Y> {
     }
   }
 
-  /** A forward replay at x (guards checked): every value and partial computed. */
-  private replayAt(x: unknown): Region {
-    return this.run(x, (r) => r.e.replay(r.ptr, this.n, this.guards, this.ng));
+  /** A forward replay at x (guards checked): every value and partial computed (only what escapes a fused group
+   * when `fused`, for callers that read outputs alone). */
+  private replayAt(x: unknown, fused = false): Region {
+    return this.run(x, (r) => r.e.replay(r.ptr, this.n, this.guards, this.ng), fused);
   }
 
   /** The scalar output's node (-1 for a constant), or an OutputError when f is not scalar. */
@@ -230,7 +279,7 @@ export class Compiled<H, Y> {
       this.valueView = Float64Array.of(value);
       return r;
     }
-    return this.run(x, (r) => r.e.replayGradient(r.ptr, this.n, this.guards, this.ng, this.outs[0], r.e.rowScratch()));
+    return this.run(x, (r) => r.e.replayGradient(r.ptr, this.n, this.guards, this.ng, this.outs[0], r.e.rowScratch()), true);
   }
 
   /** The output value `replayGradient` saved before the sweep overwrote values with adjoints. */
