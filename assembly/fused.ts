@@ -10,7 +10,6 @@
  */
 import { H_FUSE, H_VAL, H_TV, H_TG, field, f64At } from "./layout";
 import { meta } from "./arena";
-import { evalOp } from "./ops";
 
 /** Runs generated loop `id` (its forward, or its backward when `backward` is 1) on the arenas V and G. */
 @external("env", "fusedRun")
@@ -49,16 +48,4 @@ export function fusedBackwardAt(t: usize, i: i32): i32 {
     return group(t, list, k, 0);
   }
   return -1;
-}
-
-const PARTIALS = memory.data(16, 16);
-
-/** One op-table row for generated loops: returns op(x, y) and stores ∂/∂x, ∂/∂y at `fusedPartials()`. */
-export function fusedRow(op: i32, x: f64, y: f64): f64 {
-  return evalOp(op, x, y, PARTIALS, PARTIALS, PARTIALS + 8, 0, false);
-}
-
-/** Where `fusedRow` leaves its two partials (f64 ∂/∂x, then ∂/∂y). */
-export function fusedPartials(): usize {
-  return PARTIALS;
 }

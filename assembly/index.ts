@@ -12,7 +12,6 @@ export { tapeNew, tapeResize, tapeFree, setLimit } from "./tape";
 export { compute, clearAdjoints, reverse, reverseRange, replay, replayGradient, recordGuards } from "./sweep";
 export { tangent, hvp, replayTangent } from "./tangent";
 export { streamProbe } from "./probe";
-export { fusedRow, fusedPartials } from "./fused";
 
 const ROW = memory.data(6 << 3, 16);
 

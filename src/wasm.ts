@@ -27,8 +27,6 @@ export interface Engine {
   evalRow(op: number, x: number, y: number): void;
   rowScratch(): number;
   memInUse(): number;
-  fusedRow(op: number, x: number, y: number): number;
-  fusedPartials(): number;
   memHighWater(): number;
   [name: string]: unknown;
 }
@@ -46,13 +44,22 @@ export function whenLoaded(fn: (e: Engine) => void): void {
   if (engine) fn(engine);
 }
 
-/** A generated loop pair (src/tensor/fuse.ts): forward and backward over the arenas V and G (byte addresses). */
+/** A generated loop pair (src/tensor/loops.ts): forward and backward over the arenas V and G (byte addresses); the
+ * backward returns nonzero when a contribution came out NaN or infinite. */
 export interface FusedLoop {
   forward(v: number, g: number): void;
-  backward(v: number, g: number): void;
+  backward(v: number, g: number): number;
 }
 const loops: (FusedLoop | undefined)[] = [];
 const freeIds: number[] = [];
+let fusedNaN = false;
+
+/** Whether a fused backward loop met a NaN or ∞ since the last call (then the gradient is swept again unfused). */
+export function takeFusedNaN(): boolean {
+  const seen = fusedNaN;
+  fusedNaN = false;
+  return seen;
+}
 
 /** Registers a generated loop pair; returns the id the sweeps call it by. */
 export function registerLoop(loop: FusedLoop): number {
@@ -72,8 +79,8 @@ const imports = {
   env: {
     fusedRun(id: number, backward: number, v: number, g: number): void {
       const loop = loops[id]!;
-      if (backward) loop.backward(v, g);
-      else loop.forward(v, g);
+      if (!backward) loop.forward(v, g);
+      else if (loop.backward(v, g)) fusedNaN = true;
     },
   },
 };

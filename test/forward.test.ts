@@ -3,7 +3,7 @@ import { describe, it, expect } from "vitest";
 import * as ad from "../src/index.js";
 import { table, evalRow } from "../src/ops.js";
 import { numericalGrad, richardson } from "../src/baselines/numeric.js";
-import { rng, uniform, rosen, rosenPlain, domain, names, opFn } from "./helpers.js";
+import { rng, uniform, rosen, domain, names, opFn } from "./helpers.js";
 
 // y(x) = [x0·x1, sin(x0), exp(x1)/x0, 3]: J = [[x1, x0], [cos x0, 0], [-exp(x1)/x0², exp(x1)/x0], [0, 0]]
 const f = (x: ad.Tensor) => [ad.mul(x.at(0), x.at(1)), ad.sin(x.at(0)), ad.div(ad.exp(x.at(1)), x.at(0)), 3];

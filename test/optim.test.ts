@@ -25,7 +25,6 @@ const quad = (x: ad.Tensor): ad.Scalar => {
   }
   return s as ad.Scalar;
 };
-const quadGrad = (x: ArrayLike<number>) => A.map((row, i) => row.reduce((s, a, j) => s + a * x[j], 0) - b[i]);
 
 /** Linear regression data generated exactly by w = [1, −2, 0.5], b = 0.75: the least-squares minimum is exactly that. */
 const wTrue = [1, -2, 0.5];

@@ -55,7 +55,8 @@ describe("the adjoint plan and chunked runs", () => {
     };
     const x = vec(6000, 9);
     const c = ad.compile(f, x);
-    expect(c.grad(x).data).toEqual(ad.grad(f)(x).data);
+    // u + 1, u·(u + 1) and its sum are fused: u's adjoint sums its readers in another order than the kernels
+    expect(c.grad(x).data).toBeAllclose(ad.grad(f)(x).data, { rtol: 1e-14, atol: 1e-15 });
   });
 
   it("compiled vjp and reverse Jacobian sweep the planned tape many times", () => {

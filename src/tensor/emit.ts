@@ -1,17 +1,20 @@
 /** @file A minimal WebAssembly binary writer for generated loops (src/tensor/fuse.ts): the byte encodings, an instruction buffer, and the module frame.
  *
- * Only what the fused loops use: two functions of type (i32, i32) → (), f64 locals, loads and stores at
- * constant offsets, arithmetic, `select`, structured loops and `if`, and calls to one imported function (the engine's
- * op-table row) over the engine's imported memory.
+ * Only what the fused loops use: two functions of type (i32, i32) → (), f64 and v128 locals, loads and stores at
+ * constant offsets, f64 and f64x2 arithmetic, and structured loops, over the engine's imported memory.
  */
 
 /** Opcodes used by the generated loops (WebAssembly core spec, §5.4). */
 export enum W {
-  Block = 0x02, Loop = 0x03, If = 0x04, End = 0x0b, Br = 0x0c, BrIf = 0x0d, Call = 0x10, Drop = 0x1a, Select = 0x1b,
+  Block = 0x02, Loop = 0x03, End = 0x0b, Br = 0x0c, BrIf = 0x0d,
   LocalGet = 0x20, LocalSet = 0x21, LocalTee = 0x22, F64Load = 0x2b, F64Store = 0x39, I32Const = 0x41, F64Const = 0x44,
-  I32GeU = 0x4f, F64Eq = 0x61, F64Ne = 0x62, I32Add = 0x6a, I32Or = 0x72, F64Neg = 0x9a, F64Add = 0xa0, F64Sub = 0xa1, F64Mul = 0xa2,
+  I32GeU = 0x4f, F64Ne = 0x62, I32Add = 0x6a, F64Neg = 0x9a, F64Add = 0xa0, F64Sub = 0xa1, F64Mul = 0xa2,
 }
-const I32 = 0x7f, F64 = 0x7c, EMPTY = 0x40;
+/** f64x2 opcodes (after the 0xfd prefix; SIMD proposal, now core §5.4.8). */
+export enum X {
+  Load = 0, Store = 11, Shuffle = 13, Splat = 20, ExtractLane = 33, Neg = 237, Add = 240, Sub = 241, Mul = 242,
+}
+const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b, EMPTY = 0x40;
 
 /** An instruction stream: append opcodes and immediates, read the bytes. */
 export class Code {
@@ -66,18 +69,16 @@ export class Code {
   store(offset: number): this {
     return this.op(W.F64Store).u32(3).u32(offset);
   }
+  /** A SIMD instruction (0xfd prefix), with a lane index when given. */
+  simd(op: X, lane?: number): this {
+    this.op(0xfd).u32(op);
+    return lane === undefined ? this : this.op(lane);
+  }
   /** `block (loop body… br 0) end`: the loop's first instructions must `br_if 1` to leave. */
   loop(body: (c: Code) => void): this {
     this.op(W.Block, EMPTY, W.Loop, EMPTY);
     body(this);
     return this.op(W.Br, 0, W.End, W.End);
-  }
-
-  /** `if (then…) end` on the i32 on the stack. */
-  when(then: (c: Code) => void): this {
-    this.op(W.If, EMPTY);
-    then(this);
-    return this.op(W.End);
   }
 
   /** The bytes so far. */
@@ -96,18 +97,16 @@ function name(s: string): number[] {
   return [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
 }
 
-/** A module importing `env.memory` and `env.row: (i32, f64, f64) → f64`, exporting functions "f" and "b" of type
- * (i32, i32) → () with `i32s` i32 locals then `f64s` f64 locals each (after their two parameters). */
+/** A module importing `env.memory`, exporting functions "f" of type
+ * (i32, i32) → () and "b" of type (i32, i32) → i32, with `i32s` i32 locals, `f64s` f64 locals, then as many v128 locals each (after their two parameters). */
 export function loopModule(forward: Code, backward: Code, i32s: number, f64s: number): Uint8Array {
   const types = vec([
     [0x60, 2, I32, I32, 0],
-    [0x60, 3, I32, F64, F64, 1, F64],
+    [0x60, 2, I32, I32, 1, I32],
   ]);
-  const imports = vec([
-    [...name("env"), ...name("row"), 0x00, 1],
-    [...name("env"), ...name("memory"), 0x02, 0x00, 0],
-  ]);
-  const locals = [...new Code().u32(2).out, ...new Code().u32(i32s).out, I32, ...new Code().u32(f64s).out, F64];
+  const imports = vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0]]);
+  const n = new Code().u32(f64s).out;
+  const locals = [...new Code().u32(3).out, ...new Code().u32(i32s).out, I32, ...n, F64, ...n, V128];
   const body = (c: Code) => {
     const b = [...locals, ...c.out, W.End];
     return [...new Code().u32(b.length).out, ...b];
@@ -116,8 +115,8 @@ export function loopModule(forward: Code, backward: Code, i32s: number, f64s: nu
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, types),
     ...section(2, imports),
-    ...section(3, vec([[0], [0]])),
-    ...section(7, vec([[...name("f"), 0x00, 1], [...name("b"), 0x00, 2]])),
+    ...section(3, vec([[0], [1]])),
+    ...section(7, vec([[...name("f"), 0x00, 0], [...name("b"), 0x00, 1]])),
     ...section(10, vec([body(forward), body(backward)])),
   ]);
 }

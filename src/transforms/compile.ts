@@ -1,8 +1,9 @@
 /** @file `compile`: record f once onto a tape of its own, then replay it in Wasm at new inputs, re-checking its branch guards. */
 import { Tensor } from "../tensor/handle.js";
 import { planAdjoints, type ZeroList } from "../tensor/plan.js";
-import { findGroups, emitGroup, internalResults } from "../tensor/fuse.js";
-import { releaseLoop } from "../wasm.js";
+import { findGroups, internalResults } from "../tensor/fuse.js";
+import { emitGroup } from "../tensor/loops.js";
+import { releaseLoop, takeFusedNaN } from "../wasm.js";
 import { H_FUSE } from "../region.js";
 import { Scalar, type Trace, type CustomHook, Region, describe, reverseWithHooks } from "../trace.js";
 import { need } from "../wasm.js";
@@ -279,7 +280,12 @@ export class Compiled<H, Y> {
       this.valueView = Float64Array.of(value);
       return r;
     }
-    return this.run(x, (r) => r.e.replayGradient(r.ptr, this.n, this.guards, this.ng, this.outs[0], r.e.rowScratch()), true);
+    const sweep = (r: Region) => r.e.replayGradient(r.ptr, this.n, this.guards, this.ng, this.outs[0], r.e.rowScratch());
+    if (!this.fusion) return this.run(x, sweep);
+    takeFusedNaN();
+    const r = this.run(x, sweep, true);
+    // A NaN or ∞ met in a fused loop may be a 0·∞ the kernels count as 0: sweep again with the kernels.
+    return takeFusedNaN() ? this.run(x, sweep) : r;
   }
 
   /** The output value `replayGradient` saved before the sweep overwrote values with adjoints. */
