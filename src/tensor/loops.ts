@@ -22,7 +22,7 @@ import type { Group, Operand } from "./fuse.js";
 
 const WRITE_A = 16, WRITE_B = 32;
 const P = 2, AV = 3, AG = 4, F0 = 5; // locals: byte offset of element j, its V and G addresses; then f64s, v128s
-const STEP = 4; // elements per step: two f64x2 pairs (and the sum kernel's four lanes)
+const STEP = 4; // elements per step: two f64x2 pairs (the sum kernel's four lanes)
 /** The ops a group may hold, by scalar op code (src/tensor/fuse.ts), as instructions. */
 export const ARITHMETIC: Record<number, W> = { [Op.Add]: W.F64Add, [Op.Sub]: W.F64Sub, [Op.Mul]: W.F64Mul, [Op.Neg]: W.F64Neg };
 const SIMD: Partial<Record<W, X>> = { [W.F64Add]: X.Add, [W.F64Sub]: X.Sub, [W.F64Mul]: X.Mul, [W.F64Neg]: X.Neg };
@@ -53,7 +53,8 @@ function konst(c: Code, w: Width, v: number): void {
 
 /** The f64 locals (by logical index; at the vector width the same index + shift is a v128): each member's value
  * and adjoint; each stride-0 operand's value and adjoint sum; the sum's lanes, total and seed; a
- * temporary; the carry of a realigned operand (see flush); the NaN flag; a zero (never written); the sums of one step's contributions to outside adjoints. */
+ * temporary; the carry of a realigned operand (see flush); the NaN flag; the sums of one
+ * step's contributions to outside adjoints; one element's loads. */
 function layout(g: Group) {
   const M = g.members.length;
   let next = F0 + 2 * M;
@@ -63,16 +64,26 @@ function layout(g: Group) {
     if (!slots.has(o.off)) slots.set(o.off, (next += 2) - 2);
     o.slot = slots.get(o.off)!;
   }
-  const at = { lanes: next, total: next + 4, seed: next + 5, p: next + 6, carry: next + 7, flag: next + 8, zero: next + 9, sums: next + 10 };
+  const at = { lanes: next, total: next + 4, seed: next + 5, p: next + 6, carry: next + 7, flag: next + 8, sums: next + 9 };
   return {
     ...at,
     slots,
     val: (m: number) => F0 + m,
     adj: (m: number) => F0 + M + m,
-    count: at.sums + 2 * M * STEP - F0,
+    loads: at.sums + 2 * M * STEP,
+    count: at.sums + 2 * M * STEP + 2 * M - F0,
   };
 }
 type Layout = ReturnType<typeof layout>;
+
+/** A step's sum of contributions to one outside adjoint: its local, the sign it holds the sum with (±1: a negation is
+ * folded into the add or store that spends it), whether it is written, and a broadcast operand's slot (else -1). */
+interface Sum {
+  local: number;
+  sign: number;
+  write: boolean;
+  slot: number;
+}
 
 interface Ctx {
   g: Group;
@@ -83,8 +94,12 @@ interface Ctx {
   live: boolean[];
   /** While emitting one step: the local summing what goes to each outside adjoint (by arena offset, or -1 - slot for a
    * broadcast operand), whether it is written, and the broadcast operand's slot (else -1). */
-  pending: Map<number, { local: number; write: boolean; slot: number }>;
-  /** The odd pair whose last lane the carry holds after the vector loop (-1: none). */
+  pending: Map<number, Sum>;
+  /** While emitting one element's pulls: the sign each member's adjoint local holds its adjoint with (±1). */
+  sign: number[];
+  /** While emitting one element: the local holding each outside element loaded so far (by arena offset). */
+  loads: Map<number, number>;
+  /** The element (of a step) whose adjoint the carry's lane 1 holds after the vector loop (-1: none). */
   carried: number;
 }
 
@@ -102,7 +117,7 @@ export function emitGroup(t: Trace, g: Group): number {
     const row = evalRow(x.op, 1, 1); // [value, ∂/∂x, ∂/∂y, …]
     constants.set(x.op, [row[1], row[2]]);
   }
-  const ctx: Ctx = { g, L, w: scalar, constants, live: [], pending: new Map(), carried: -1 };
+  const ctx: Ctx = { g, L, w: scalar, constants, live: [], pending: new Map(), sign: [], loads: new Map(), carried: -1 };
   try {
     const bytes = loopModule(forwardLoop(ctx), backwardLoop(ctx), 3, L.count);
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), { env: { memory: e.memory } });
@@ -142,14 +157,22 @@ function preload(c: Code, ctx: Ctx): void {
 
 /** Pushes operand o's value at element offset e (its first element, at the current width). */
 function value(c: Code, ctx: Ctx, o: Operand, e: number): void {
-  if (o.member >= 0) c.get(ctx.L.val(o.member) + ctx.w.shift);
-  else if (o.stride) (c.get(AV), load(c, ctx.w, (o.off + e) * 8));
-  else c.get(o.slot + ctx.w.shift);
+  if (o.member >= 0) return void c.get(ctx.L.val(o.member) + ctx.w.shift);
+  if (!o.stride) return void c.get(o.slot + ctx.w.shift);
+  // an element read twice is loaded once (the engine need not prove that no store came between)
+  const at = o.off + e, local = ctx.loads.get(at);
+  if (local !== undefined) return void c.get(local);
+  const fresh = ctx.L.loads + ctx.loads.size + ctx.w.shift;
+  c.get(AV);
+  load(c, ctx.w, at * 8);
+  c.op(W.LocalTee).u32(fresh);
+  ctx.loads.set(at, fresh);
 }
 
 /** Computes every member's value at element offset e; in the forward loop, stores the escaping ones. */
 function values(c: Code, ctx: Ctx, e: number, forward: boolean): void {
   const { L, w } = ctx;
+  ctx.loads.clear();
   ctx.g.members.forEach((x, m) => {
     value(c, ctx, x.a, e);
     if (x.b) value(c, ctx, x.b, e);
@@ -168,7 +191,7 @@ function forwardLoop(ctx: Ctx): Code {
   };
   stride(c, g, STEP, () => {
     ctx.w = vector;
-    for (let k = 0; k < STEP / 2; k++) (values(c, ctx, 2 * k, true), sum(L.lanes + k + vector.shift));
+    for (let k = 0; k < STEP / 2; k++) (values(c, ctx, 2 * k, true), sum(L.lanes + (k % 2) + vector.shift));
   });
   if (g.sum) {
     // the kernel's total: (lanes 0 + 2) + (lanes 1 + 3), then the rest in order
@@ -185,8 +208,8 @@ function forwardLoop(ctx: Ctx): Code {
 }
 
 /** The backward loop: per step, recomputed values, then every member's pull from last to first, then the step's
- * sums into G; the broadcast operands' sums after the loop. Returns 1 when a sum was NaN or infinite (the flag
- * f += Σ·0 turns NaN then, and stays so), else 0. */
+ * sums into G; the broadcast operands' sums after the loop. Returns 1 when a sum was NaN or infinite (or their
+ * total overflowed), else 0. */
 function backwardLoop(ctx: Ctx): Code {
   const c = new Code(), { g, L } = ctx, [vector] = widths(ctx);
   preload(c, ctx);
@@ -201,22 +224,21 @@ function backwardLoop(ctx: Ctx): Code {
       if (x.escapes || fromSum) c.set(L.adj(m) + ctx.w.shift);
       return x.escapes || fromSum;
     });
+    ctx.sign = g.members.map(() => 1);
     for (let m = g.members.length - 1; m >= 0; m--) pull(c, ctx, m, e);
   };
   const step = (w: Width, count: number) => () => {
     ctx.w = w;
     ctx.pending.clear();
     for (let e = 0; e < count; e += w.lanes) element(e);
-    const sums = [...ctx.pending.values()].map((p) => p.local);
-    sums.forEach((l, i) => (c.get(l), i && op(c, w, W.F64Add)));
-    if (sums.length) (c.get(L.zero + w.shift), op(c, w, W.F64Mul), c.get(L.flag + w.shift), op(c, w, W.F64Add), c.set(L.flag + w.shift));
     flush(c, ctx);
   };
   stride(c, g, STEP, step(vector, STEP));
   if (ctx.carried >= 0) {
-    // the carry's lane 1: element `carried` + 3 of the last step
-    const e = (ctx.carried + 3 + Math.floor(g.n / STEP) * STEP - STEP) * 8;
+    // the carry's lane 1: element `carried` of the last step
+    const e = (ctx.carried + Math.floor(g.n / STEP) * STEP - STEP) * 8;
     c.get(1).get(1).load(e).get(L.carry + vector.shift).simd(X.ExtractLane, 1).op(W.F64Add).store(e);
+    c.get(L.flag + vector.shift).get(L.carry + vector.shift).simd(X.Add).set(L.flag + vector.shift);
   }
   stride(c, g, 1, step(scalar, 1));
   for (const [off, slot] of L.slots) {
@@ -226,7 +248,7 @@ function backwardLoop(ctx: Ctx): Code {
   }
   const flag = L.flag + vector.shift;
   c.get(flag).simd(X.ExtractLane, 0).get(flag).simd(X.ExtractLane, 1).op(W.F64Add).get(L.flag).op(W.F64Add);
-  c.op(W.LocalTee).u32(L.p).get(L.p).op(W.F64Ne);
+  c.op(W.LocalTee).u32(L.p).get(L.p).op(W.F64Sub).op(W.LocalTee).u32(L.p).get(L.p).op(W.F64Ne); // f - f is NaN for ±∞, NaN
   return c;
 }
 
@@ -239,60 +261,67 @@ function flush(c: Code, ctx: Ctx): void {
   const w = ctx.w, pending = ctx.pending;
   const keys = [...pending.keys()].filter((e) => pending.get(e)!.slot < 0);
   const odd = keys.filter((e) => e & 1), overlap = w.lanes === 2 && odd.some((e) => pending.has(e - 1) || pending.has(e + 1));
-  const shift = overlap && odd.length === 2 && odd[1] === odd[0] + 2 && !odd.some((e) => pending.get(e)!.write);
-  if (shift) realign(c, ctx, odd[0]);
-  const byElement = new Map<number, { local: number; lane: number; write: boolean }[]>();
-  for (const [e, { local, write, slot }] of pending) {
-    if (slot >= 0) (c.get(slot + 1 + w.shift).get(local), op(c, w, W.F64Add), c.set(slot + 1 + w.shift));
-    else if (overlap && !shift) for (const lane of [0, 1]) byElement.set(e + lane, [...(byElement.get(e + lane) ?? []), { local, lane, write }]);
-    else if (write) (c.get(AG).get(local), store(c, w, e * 8));
-    else (c.get(AG).get(AG), load(c, w, e * 8), c.get(local), op(c, w, W.F64Add), store(c, w, e * 8));
+  odd.sort((p, q) => p - q);
+  const shift = overlap && odd.every((e, i) => i === 0 || e === odd[i - 1] + 2) && odd.length === STEP / 2 && !odd.some((e) => pending.get(e)!.write);
+  if (shift) realign(c, ctx, odd);
+  const addOrSub = (sign: number) => op(c, w, sign > 0 ? W.F64Add : W.F64Sub);
+  // the flag sums every sum: NaN stays NaN, ∞ stays ∞ or turns NaN (a finite total that overflows only costs a re-sweep)
+  const flag = ctx.L.flag + w.shift;
+  if (pending.size) (c.get(flag), [...pending.values()].forEach((p) => (c.get(p.local), op(c, w, W.F64Add))), c.set(flag));
+  const byElement = new Map<number, { sum: Sum; lane: number }[]>();
+  for (const [e, sum] of pending) {
+    const { local, write, slot, sign } = sum;
+    if (slot >= 0) (c.get(slot + 1 + w.shift).get(local), addOrSub(sign), c.set(slot + 1 + w.shift));
+    else if (overlap && !shift) for (const lane of [0, 1]) byElement.set(e + lane, [...(byElement.get(e + lane) ?? []), { sum, lane }]);
+    else if (write) (c.get(AG).get(local), sign < 0 && op(c, w, W.F64Neg), store(c, w, e * 8));
+    else (c.get(AG).get(AG), load(c, w, e * 8), c.get(local), addOrSub(sign), store(c, w, e * 8));
   }
   for (const [e, parts] of [...byElement].sort((p, q) => p[0] - q[0])) {
+    const write = parts[0].sum.write;
     c.get(AG);
-    if (!parts[0].write) c.get(AG).load(e * 8);
-    parts.forEach(({ local, lane }, k) => {
-      c.get(local).simd(X.ExtractLane, lane);
-      if (k > 0 || !parts[0].write) c.op(W.F64Add);
-    });
+    if (write) c.f64(0);
+    else c.get(AG).load(e * 8);
+    for (const { sum, lane } of parts) c.get(sum.local).simd(X.ExtractLane, lane).op(sum.sign > 0 ? W.F64Add : W.F64Sub);
     c.store(e * 8);
   }
 }
 
 const HIGH_LOW = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]; // (a.lane 1, b.lane 0)
 
-/** Moves the odd pairs at b and b + 2 onto the even pairs at b - 1 and b + 1: (carry.1, [b].0), ([b].1, [b+2].0); the
- * carry takes [b + 2] (its lane 1 belongs to the next step's first pair). */
-function realign(c: Code, ctx: Ctx, b: number): void {
+/** Moves a step's odd pairs (at b, b + 2, …) onto the even ones: pair k - 1 gets (lane 1 of the pair before — the carry
+ * for the first — , lane 0 of pair k); the carry takes the last odd pair (its lane 1 belongs to the next step). */
+function realign(c: Code, ctx: Ctx, odd: number[]): void {
   const { L, w, pending } = ctx, carry = L.carry + w.shift;
-  ctx.carried = b;
-  const into = (e: number, first: number, second: number) => {
-    c.get(first).get(second).simd(X.Shuffle).op(...HIGH_LOW);
-    const sum = pending.get(e);
-    if (sum) (c.get(sum.local), op(c, w, W.F64Add), c.set(sum.local));
-    else (c.set(L.p + w.shift), pending.set(e, { local: L.p + w.shift, write: false, slot: -1 }));
-  };
-  const lo = pending.get(b)!.local, hi = pending.get(b + 2)!.local;
-  pending.delete(b);
-  pending.delete(b + 2);
-  into(b - 1, carry, lo);
-  if (!pending.has(b + 1)) (c.get(lo).get(hi).simd(X.Shuffle).op(...HIGH_LOW), c.get(hi).set(carry), c.set(hi), pending.set(b + 1, { local: hi, write: false, slot: -1 }));
-  else (into(b + 1, lo, hi), c.get(hi).set(carry));
+  const locals = odd.map((k) => pending.get(k)!.local);
+  // lanes of two pairs are joined: hold every odd pair with sign +1 first
+  for (const k of odd) if (pending.get(k)!.sign < 0) (c.get(pending.get(k)!.local), op(c, w, W.F64Neg), c.set(pending.get(k)!.local));
+  odd.forEach((k) => pending.delete(k));
+  ctx.carried = odd[odd.length - 1] + 1;
+  odd.forEach((k, i) => {
+    const sum = pending.get(k - 1);
+    if (sum) c.get(sum.local);
+    c.get(i ? locals[i - 1] : carry).get(locals[i]).simd(X.Shuffle).op(...HIGH_LOW);
+    if (sum) return void (op(c, w, sum.sign > 0 ? W.F64Add : W.F64Sub), c.set(sum.local));
+    const local = i ? locals[i - 1] : L.p + w.shift; // the pair before is spent now
+    c.set(local);
+    pending.set(k - 1, { local, sign: 1, write: false, slot: -1 });
+  });
+  c.get(locals[locals.length - 1]).set(carry);
 }
 
 /** Member m's pull at element offset e: each operand wanting a gradient receives ∂·ḡ_m. */
 function pull(c: Code, ctx: Ctx, m: number, e: number): void {
-  const x = ctx.g.members[m], { L, w } = ctx, gm = L.adj(m) + w.shift;
+  const x = ctx.g.members[m], { L, w } = ctx, gm = L.adj(m) + w.shift, sign = ctx.sign[m];
   if ((!x.a.want && !x.b?.want) || !ctx.live[m]) return; // nothing to send, or ḡ_m is 0: it sends exactly 0
   const send = (o: Operand, partial: () => void) =>
-    deliver(c, ctx, o, e, () => {
+    deliver(c, ctx, o, e, sign, () => {
       partial();
       c.get(gm);
       op(c, w, W.F64Mul);
     });
   // d(x·x) = 2x·ḡ, as (x·ḡ) + (x·ḡ): the same number (doubling is exact), with no constant to splat
   const twice = (o: Operand) =>
-    deliver(c, ctx, o, e, () => {
+    deliver(c, ctx, o, e, sign, () => {
       value(c, ctx, x.a, e);
       c.get(gm);
       op(c, w, W.F64Mul);
@@ -301,7 +330,7 @@ function pull(c: Code, ctx: Ctx, m: number, e: number): void {
     });
   const side = (o: Operand | undefined, which: 0 | 1) => {
     if (!o?.want) return;
-    if (x.mode === 1) return constant(c, ctx, o, e, gm, ctx.constants.get(x.op)![which]);
+    if (x.mode === 1) return constant(c, ctx, o, e, gm, sign, ctx.constants.get(x.op)![which]);
     if (x.mode === 3) return twice(o);
     send(o, () => value(c, ctx, (which === 0 ? x.b : x.a)!, e)); // mode 2: mul
   };
@@ -309,24 +338,25 @@ function pull(c: Code, ctx: Ctx, m: number, e: number): void {
   if (x.mode !== 3) side(x.b, 1);
 }
 
-/** A constant partial's contribution, p·ḡ (±ḡ exactly for ±1). */
-function constant(c: Code, ctx: Ctx, o: Operand, e: number, gm: number, p: number): void {
-  deliver(c, ctx, o, e, () => {
+/** A constant partial's contribution, p·ḡ (for ±1, ḡ itself, the sign folded into the adjoint's). */
+function constant(c: Code, ctx: Ctx, o: Operand, e: number, gm: number, sign: number, p: number): void {
+  const unit = Math.abs(p) === 1;
+  deliver(c, ctx, o, e, unit ? sign * p : sign, () => {
     c.get(gm);
-    if (p === -1) op(c, ctx.w, W.F64Neg);
-    else if (p !== 1) (konst(c, ctx.w, p), op(c, ctx.w, W.F64Mul));
+    if (!unit) (konst(c, ctx.w, p), op(c, ctx.w, W.F64Mul));
   });
 }
 
-/** Adds the contribution `push` leaves on the stack into operand o's adjoint at element offset e: a member's local
- * (its first contribution is its value), or the step's sum for that outside element. */
-function deliver(c: Code, ctx: Ctx, o: Operand, e: number, push: () => void): void {
+/** Adds sign × the value `push` leaves on the stack into operand o's adjoint at element offset e: a member's local (its
+ * first contribution is its value, with that sign), or the step's sum for that outside element. */
+function deliver(c: Code, ctx: Ctx, o: Operand, e: number, sign: number, push: () => void): void {
   const { L, w } = ctx;
   if (o.member >= 0) {
     const first = !ctx.live[o.member], adj = L.adj(o.member) + w.shift;
     if (!first) c.get(adj);
     push();
-    if (!first) op(c, w, W.F64Add);
+    if (!first) op(c, w, sign === ctx.sign[o.member] ? W.F64Add : W.F64Sub);
+    else ctx.sign[o.member] = sign;
     c.set(adj);
     ctx.live[o.member] = true;
     return;
@@ -334,8 +364,8 @@ function deliver(c: Code, ctx: Ctx, o: Operand, e: number, push: () => void): vo
   const key = o.stride ? o.off + e : -1 - o.slot, sum = ctx.pending.get(key);
   if (sum) c.get(sum.local);
   push();
-  if (sum) op(c, w, W.F64Add);
+  if (sum) op(c, w, sign === sum.sign ? W.F64Add : W.F64Sub);
   const local = sum?.local ?? L.sums + ctx.pending.size + w.shift;
   c.set(local);
-  ctx.pending.set(key, { local, write: o.write, slot: o.stride ? -1 : o.slot });
+  if (!sum) ctx.pending.set(key, { local, sign, write: o.write, slot: o.stride ? -1 : o.slot });
 }
