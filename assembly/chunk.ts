@@ -3,7 +3,7 @@
  * instead of streaming each array through memory once per op (loop fusion by tiling, with no code generated).
  *
  * A Map qualifies when its walk is one axis (JS collapsed it: element j of each operand is at j·stride, stride
- * 1 or 0); constant tensors (no-op kernels) may sit inside a run. Each node still does exactly what its kernel
+ * 1 or 0); constant tensors (no-op kernels) may sit inside a run; a run stops at a fused group (assembly/fused.ts). Each node still does exactly what its kernel
  * does on the whole array, element by element, so the forward results are the same; only sums into a
  * broadcast operand's adjoint are added chunk by chunk.
  */
@@ -12,6 +12,7 @@ import { vAt, gAt, rAt, meta } from "./arena";
 import { SINK, run, pullRuns } from "./elementwise";
 import { hasFastPath, fastForward } from "./simd";
 import { TOp } from "./kernels";
+import { inFusedGroup } from "./fused";
 
 const CHUNK: i32 = 2048;
 
@@ -34,6 +35,7 @@ export function runForward(t: usize, i: i32, to: i32): i32 {
   if (n < 2 * CHUNK) return i + 1;
   let j = i + 1, last = i, maps = 1;
   for (; j < to; j++) {
+    if (inFusedGroup(t, j)) break;
     if (neutral(t, j)) continue;
     if (chunkLength(t, j) != n) break;
     maps++;
@@ -48,6 +50,7 @@ export function runBackward(t: usize, i: i32, floor: i32): i32 {
   if (n < 2 * CHUNK) return i;
   let j = i - 1, first = i, maps = 1;
   for (; j >= floor; j--) {
+    if (inFusedGroup(t, j)) break;
     if (neutral(t, j)) continue;
     if (chunkLength(t, j) != n) break;
     maps++;

@@ -49,3 +49,12 @@ export function fusedBackwardAt(t: usize, i: i32): i32 {
   }
   return -1;
 }
+
+/** Whether node i of tape `t` belongs to a fused group while fused loops run (a chunked run must stop there). */
+export function inFusedGroup(t: usize, i: i32): bool {
+  const on = <i32>field(t, H_FUSE);
+  if (!on) return false;
+  const list = on - 1, count = meta(t, list, 0);
+  for (let k = 0; k < count; k++) if (i >= group(t, list, k, 0) && i <= group(t, list, k, 1)) return true;
+  return false;
+}

@@ -108,7 +108,7 @@ const programs: Program[] = [
     const n = x.size, u = x.exp();
     return u.slice(1, n - 1).mul(u.slice(0, n - 1)).sum();
   }),
-  P("where on a greater mask", [256, 4097], on(-2, 2), (x: X) => ad.where(x.greater(0), x.square(), x.mul(-1)).sum()),
+  P("where on a greater mask", [256, 4097, 8192], on(-2, 2), (x: X) => ad.where(x.greater(0), x.square(), x.mul(-1)).sum()),
   P("two chains around reshape + transpose", [256, 1000, 20000], on(-1, 1), (x: X) => {
     const n = x.size, v = x.sin().mul(x.cos()).add(1).reshape([2, n / 2]).transpose().reshape([n]);
     return v.exp().mul(v).sum();

@@ -11,6 +11,7 @@
 import type { Trace } from "../trace.js";
 import { TOp } from "./codes.js";
 import { ARITHMETIC } from "./loops.js";
+import { VALUE_ONLY } from "./ops.js";
 
 /** The shortest elementwise length worth a generated loop. */
 export const MIN_FUSE = 256;
@@ -43,6 +44,8 @@ export interface Group {
   n: number;
   members: Member[];
   sum?: { out: number; of: number; grad: boolean };
+  /** Outside adjoint ranges ([offset, length]) the backward loop writes whole: they need no zeroing. */
+  owned: number[][];
 }
 
 /** The fusable groups of a recorded compiled trace, with the members whose results escape marked. */
@@ -66,7 +69,7 @@ export function findGroups(t: Trace): Group[] {
         continue;
       }
       close();
-      const fresh: Group = { first: i, last: i, n: meta[m + 1], members: [] };
+      const fresh: Group = { first: i, last: i, n: meta[m + 1], members: [], owned: [] };
       const first = member(meta, m, i, fresh);
       if (first) (g = fresh).members.push(first);
     } else if (op === TOp.Sum && g && !g.sum && meta[m + 3] === 1 && meta[m + 5] === 1 && meta[m + 4] === g.n) {
@@ -80,6 +83,7 @@ export function findGroups(t: Trace): Group[] {
   }
   close();
   markEscapes(t, groups);
+  for (const g of groups) markOwned(t, g);
   return groups;
 }
 
@@ -115,6 +119,31 @@ function markEscapes(t: Trace, groups: Group[]): void {
         break;
       }
     }
+  }
+}
+
+/** Marks the outside adjoint ranges g's backward loop writes whole (src/tensor/loops.ts): each is some kernel's
+ * output, starting at an even offset (the loop's pairs are then the range's), whose adjoint only members add into,
+ * all at stride 1 from its start or one element in (a stencil's slices), together covering it exactly. */
+function markOwned(t: Trace, g: Group): void {
+  const out = t.outputs, reads = t.reads, shifts = new Map<number, number[]>();
+  for (const x of g.members) for (const o of [x.a, x.b]) {
+    if (!o || o.member >= 0 || !o.want) continue;
+    let p = 0;
+    while (p < out.length && !(out[p + 1] <= o.off && o.off < out[p + 1] + out[p + 2])) p += 3;
+    if (p >= out.length) continue;
+    const shift = o.stride ? o.off - out[p + 1] : -1; // -1: broadcast, summed after the loop
+    shifts.set(p, [...(shifts.get(p) ?? []), shift]);
+  }
+  for (const [p, ds] of shifts) {
+    const [start, size] = [out[p + 1], out[p + 2]];
+    if (start % 2 || ds.some((d) => d !== 0 && d !== 1) || size !== g.n + Math.max(...ds)) continue;
+    let alone = true;
+    for (let r = 0; r < reads.length && alone; r += 4) {
+      const inside = reads[r + 1] < start + size && reads[r + 1] + reads[r + 2] > start;
+      if (inside && reads[r + 3] !== VALUE_ONLY && (reads[r] < g.first || reads[r] > g.last)) alone = false;
+    }
+    if (alone) g.owned.push([start, size]);
   }
 }
 

@@ -99,6 +99,9 @@ interface Ctx {
   sign: number[];
   /** While emitting one element: the local holding each outside element loaded so far (by arena offset). */
   loads: Map<number, number>;
+  /** Set when a range the group owns (src/tensor/fuse.ts) was not written whole by the vector steps: then it is
+   * generated again without owned ranges. */
+  spoiled: boolean;
   /** The element (of a step) whose adjoint the carry's lane 1 holds after the vector loop (-1: none). */
   carried: number;
 }
@@ -117,9 +120,11 @@ export function emitGroup(t: Trace, g: Group): number {
     const row = evalRow(x.op, 1, 1); // [value, ∂/∂x, ∂/∂y, …]
     constants.set(x.op, [row[1], row[2]]);
   }
-  const ctx: Ctx = { g, L, w: scalar, constants, live: [], pending: new Map(), sign: [], loads: new Map(), carried: -1 };
+  const ctx: Ctx = { g, L, w: scalar, constants, live: [], pending: new Map(), sign: [], loads: new Map(), carried: -1, spoiled: false };
   try {
-    const bytes = loopModule(forwardLoop(ctx), backwardLoop(ctx), 3, L.count);
+    let backward = backwardLoop(ctx);
+    if (ctx.spoiled) (g.owned = [], (backward = backwardLoop(ctx)));
+    const bytes = loopModule(forwardLoop(ctx), backward, 3, L.count);
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), { env: { memory: e.memory } });
     const x = inst.exports as unknown as { f: (v: number, g: number) => void; b: (v: number, g: number) => number };
     return registerLoop({ forward: x.f, backward: x.b });
@@ -234,9 +239,12 @@ function backwardLoop(ctx: Ctx): Code {
     flush(c, ctx);
   };
   stride(c, g, STEP, step(vector, STEP));
+  // The vector steps wrote the owned ranges' first `end` elements; the rest start at 0 (then the carry and the tail add).
+  const end = Math.floor(g.n / STEP) * STEP;
+  for (const [start, size] of g.owned) for (let e = start + end; e < start + size; e++) c.get(1).f64(0).store(e * 8);
   if (ctx.carried >= 0) {
     // the carry's lane 1: element `carried` of the last step
-    const e = (ctx.carried + Math.floor(g.n / STEP) * STEP - STEP) * 8;
+    const e = (ctx.carried + end - STEP) * 8;
     c.get(1).get(1).load(e).get(L.carry + vector.shift).simd(X.ExtractLane, 1).op(W.F64Add).store(e);
     c.get(L.flag + vector.shift).get(L.carry + vector.shift).simd(X.Add).set(L.flag + vector.shift);
   }
@@ -250,6 +258,11 @@ function backwardLoop(ctx: Ctx): Code {
   c.get(flag).simd(X.ExtractLane, 0).get(flag).simd(X.ExtractLane, 1).op(W.F64Add).get(L.flag).op(W.F64Add);
   c.op(W.LocalTee).u32(L.p).get(L.p).op(W.F64Sub).op(W.LocalTee).u32(L.p).get(L.p).op(W.F64Ne); // f - f is NaN for ±∞, NaN
   return c;
+}
+
+/** Whether the adjoint element at arena offset e lies in a range group g writes whole. */
+function owns(g: Group, e: number): boolean {
+  return g.owned.some(([start, size]) => e >= start && e < start + size);
 }
 
 /** Adds a step's sums into G (or the broadcast operands' sums). When two slices of one tensor one element apart both
@@ -268,9 +281,14 @@ function flush(c: Code, ctx: Ctx): void {
   // the flag sums every sum: NaN stays NaN, ∞ stays ∞ or turns NaN (a finite total that overflows only costs a re-sweep)
   const flag = ctx.L.flag + w.shift;
   if (pending.size) (c.get(flag), [...pending.values()].forEach((p) => (c.get(p.local), op(c, w, W.F64Add))), c.set(flag));
+  // an owned range must get exactly its own pairs from each step (then every element is written once)
+  for (const [start, size] of w.lanes === 2 ? ctx.g.owned : []) {
+    const mine = [...pending.keys()].filter((e) => e >= start && e < start + size && pending.get(e)!.slot < 0).sort((p, q) => p - q);
+    if (overlap && !shift || mine.length !== STEP / 2 || mine.some((e, i) => e !== start + 2 * i)) ctx.spoiled = true;
+  }
   const byElement = new Map<number, { sum: Sum; lane: number }[]>();
   for (const [e, sum] of pending) {
-    const { local, write, slot, sign } = sum;
+    const { local, slot, sign } = sum, write = sum.write || (w.lanes === 2 && owns(ctx.g, e));
     if (slot >= 0) (c.get(slot + 1 + w.shift).get(local), addOrSub(sign), c.set(slot + 1 + w.shift));
     else if (overlap && !shift) for (const lane of [0, 1]) byElement.set(e + lane, [...(byElement.get(e + lane) ?? []), { sum, lane }]);
     else if (write) (c.get(AG).get(local), sign < 0 && op(c, w, W.F64Neg), store(c, w, e * 8));

@@ -19,9 +19,9 @@ const FAST_OPS = new Set<number>([Op.Add, Op.Sub, Op.Mul, Op.Neg]);
 export type ZeroList = readonly [at: number, count: number];
 
 /** Plans trace t's adjoints (call once it is recorded, before any sweep) and makes the plain zero list the
- * tape's; returns it, and the list for fused sweeps, which leave out the ranges in `internal` (by start: results
- * of fused groups that never reach memory). Undefined when there is no plan (every adjoint is zeroed). */
-export function planAdjoints(t: Trace, internal: ReadonlySet<number> = new Set()): { plain: ZeroList; fused: ZeroList } | undefined {
+ * tape's; returns it, and the ranges it zeroes ([offset, length], for fused sweeps to choose from). Undefined when
+ * there is no plan (every adjoint is zeroed). */
+export function planAdjoints(t: Trace): { plain: ZeroList; zeroed: number[][] } | undefined {
   if (t.readsUnknown) return undefined;
   const out = t.outputs, reads = t.reads;
   const starts: number[] = [];
@@ -40,14 +40,13 @@ export function planAdjoints(t: Trace, internal: ReadonlySet<number> = new Set()
     const [off, size] = [out[3 * p + 1], out[3 * p + 2]];
     if (!(readers[p] === 1 && writes(t, reads, only[p], off, size))) zero.push([off, size]);
   }
-  const plain = store(t, zero);
-  const fused = internal.size ? store(t, zero.filter(([off]) => !internal.has(off))) : plain;
+  const plain = zeroListOf(t, zero);
   t.region.zeroList(...plain);
-  return { plain, fused };
+  return { plain, zeroed: zero };
 }
 
-/** Writes ranges (merging neighbours) into the trace's meta as a zero list. */
-function store(t: Trace, ranges: number[][]): ZeroList {
+/** Writes ranges ([offset, length], in offset order; neighbours merged) into trace t's meta as a zero list. */
+export function zeroListOf(t: Trace, ranges: number[][]): ZeroList {
   const zero: number[] = [];
   for (const [off, size] of ranges) {
     const last = zero.length - 2;

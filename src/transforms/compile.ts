@@ -1,6 +1,6 @@
 /** @file `compile`: record f once onto a tape of its own, then replay it in Wasm at new inputs, re-checking its branch guards. */
 import { Tensor } from "../tensor/handle.js";
-import { planAdjoints, type ZeroList } from "../tensor/plan.js";
+import { planAdjoints, zeroListOf, type ZeroList } from "../tensor/plan.js";
 import { findGroups, internalResults } from "../tensor/fuse.js";
 import { emitGroup } from "../tensor/loops.js";
 import { releaseLoop, takeFusedNaN } from "../wasm.js";
@@ -189,17 +189,19 @@ export class Compiled<H, Y> {
   private plan(t: Trace): void {
     this.unfuse();
     const groups = this.everyCall || t.readsValue ? [] : findGroups(t);
-    const zero = planAdjoints(t, internalResults(groups));
+    const zero = planAdjoints(t);
     if (!zero || !groups.length) return;
     const ids = groups.map((g) => emitGroup(t, g));
-    // NOTE: all or none: the fused zero list leaves out every group's internal results.
+    // NOTE: all or none: the fused zero list leaves out every group's internal results and the ranges it writes whole.
     if (ids.includes(-1)) return ids.filter((id) => id >= 0).forEach(releaseLoop);
+    const skip = new Set([...internalResults(groups), ...groups.flatMap((g) => g.owned.map(([off]) => off))]);
+    const fused = zeroListOf(t, zero.zeroed.filter(([off]) => !skip.has(off)));
     const words = [groups.length, ...groups.flatMap((g, k) => [g.first, g.last, ids[k]])];
     const list = t.metaUsed;
     t.region.reserveArena(t.tvUsed, t.trUsed, list + words.length, 0);
     t.region.meta.set(words, list);
     t.metaUsed = list + words.length;
-    this.fusion = { ids, list, ...zero };
+    this.fusion = { ids, list, plain: zero.plain, fused };
   }
 
   /** Releases the generated loops of the last recording. */
