@@ -144,10 +144,10 @@ for (const [w, { title, rows, ref }] of Object.entries(results)) {
   }
   console.log("");
 }
-console.log("memory: a compiled tape's bytes (records, tensor arenas, kernel scratch) and nodes; after warm-up no call allocates");
+console.log("memory: a compiled tape's bytes (records, tensor arenas, kernel scratch), nodes and fused runs; after warm-up no call allocates");
 for (const [w, { rows }] of Object.entries(results)) {
   const st = rows.find((r) => r.name === "adtape compiled").stats;
-  console.log(`  ${w.padEnd(10)} ${String(st.nodes).padStart(6)} nodes ${(st.bytes / 2 ** 20).toFixed(2).padStart(8)} MiB`);
+  console.log(`  ${w.padEnd(10)} ${String(st.nodes).padStart(6)} nodes ${(st.bytes / 2 ** 20).toFixed(2).padStart(8)} MiB ${String(st.fused).padStart(3)} fused`);
 }
 console.log(`  W5 (64, 100) ${(w5.at(-1).bytes / 2 ** 20).toFixed(1)} MiB; Wasm memory now ${(ad.memoryStats().wasmBytes / 2 ** 20).toFixed(0)} MiB (it never shrinks)\n`);
 console.log("W5 GMM, n = 1000: adtape compiled, ms per gradient (grad/f: median of 5 alternating rounds); value vs the direct float64 evaluation");
