@@ -188,6 +188,7 @@ function constantOperand(t: Trace, i: number, c: number): number {
 
 /** The rare cases of a binary op: two numbers (a constant result), a tensor operand (an elementwise op), or an operand that is neither. */
 function binaryRare(code: number, x: unknown, y: unknown): number | Tensor<"nd"> {
+  if (x === undefined || y === undefined) throw badOperand(undefined); // a binary op given one operand
   if (typeof x === "number" && typeof y === "number") return constant(code, x, y);
   if (isTensorLike(x) || isTensorLike(y)) return map(code, opName[code], x, y);
   throw badOperand(typeof x === "number" ? y : x);
@@ -199,7 +200,7 @@ function binaryRare(code: number, x: unknown, y: unknown): number | Tensor<"nd">
 function binary(code: number): Binary {
   return ((x: Operand, y: Operand) => {
     const h = typeof x === "number" ? y : x;
-    if (!(h instanceof Scalar) || (typeof y !== "number" && typeof y.idx !== "number")) return binaryRare(code, x, y);
+    if (!(h instanceof Scalar) || (typeof y !== "number" && typeof (y as Scalar | undefined)?.idx !== "number")) return binaryRare(code, x, y);
     const t = h.trace;
     const i = t.n === t.cap ? t.grow() : t.n;
     t.op[i] = code;

@@ -129,6 +129,20 @@ describe("indices, bounds and axes are InputErrors, raised before anything is re
   });
 });
 
+describe("a binary op given one operand is an InputError (not a unary op on garbage, not a TypeError)", () => {
+  type Loose = Nd & Record<string, (y?: unknown) => unknown>;
+  it.each(["add", "sub", "mul", "div", "pow", "max", "min", "atan2"])("tensor.%s() and ad.%s(x)", (name) => {
+    expectError(ad.InputError, ([a]) => (a as Loose)[name](), [X], ["undefined"]);
+    expectError(ad.InputError, ([a]) => (ad as unknown as Record<string, (x: unknown) => unknown>)[name](a), [X], ["undefined"]);
+  });
+  it("scalar.add() and ad.mul(scalar)", () => {
+    const f = (v: Float64Array) => (v as unknown as { at(i: number): Record<string, () => unknown> }).at(0).add();
+    expect(() => ad.grad(f as never)(Float64Array.of(1, 2))).toThrow(ad.InputError);
+    expect(() => ad.grad(((v: ad.Tensor) => ad.mul(v.at(0), undefined as never)) as never)(Float64Array.of(1, 2))).toThrow(ad.InputError);
+    expectGood();
+  });
+});
+
 describe("tensor(data, shape) rejects bad data with an InputError", () => {
   const bad: Array<[string, () => unknown]> = [
     ["a negative dimension", () => T([], [-1])],
