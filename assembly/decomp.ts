@@ -1,4 +1,4 @@
-/** @file The kernels of the linear-algebra ops `cholesky`, `solve` and `logdet` on the tape: they wrap the factorizations and rules of linalg.ts with arena addressing and the failure convention.
+/** @file The kernels of the linear-algebra ops `cholesky`, `solve` and `logdet` on the tape: they wrap the factorizations and rules of linalg.ts (and the second-order rules of linalg-second.ts) with arena addressing and the failure convention.
  *
  * A matrix that is not positive definite (cholesky) or exactly singular (solve, logdet: log|det| = −∞)
  * gives NaN (or −∞) values and sends no derivative back; the factorization's status is kept as a residual.
@@ -8,6 +8,7 @@
  */
 import { vAt, gAt, rAt, tAt, meta, scratchOf } from "./arena";
 import { cholesky, choleskyBackward, choleskyTangent, luFactor, luSolve, solveBackward, solveTangent, logdetFromLu, logdetBackward, logdetTangent } from "./linalg";
+import { choleskySecond, solveSecond, logdetSecond } from "./linalg-second";
 
 /** Forward of cholesky: L with A = L·Lᵀ (A's lower triangle read), or NaNs when A is not positive definite. */
 export function choleskyForward(t: usize, m: i32): void {
@@ -86,4 +87,31 @@ export function logdetTangentKernel(t: usize, m: i32): void {
   const N = meta(t, m, 3), res = meta(t, m, 5), yt = tAt(t, meta(t, m, 0));
   if (load<f64>(rAt(t, res)) != 0) store<f64>(yt, NaN);
   else store<f64>(yt, meta(t, m, 4) ? logdetTangent(rAt(t, res + 1), rAt(t, res + 1 + N * N), tAt(t, meta(t, m, 2)), N, scratchOf(t)) : 0);
+}
+
+/** Second order of cholesky: Ā += ½ L⁻ᵀ (P + Pᵀ) L⁻¹ and its tangent Ā' into the adjoint tangents `gt` (an arena at V's offsets). */
+export function choleskySecondKernel(t: usize, m: i32, gt: usize): void {
+  if (!meta(t, m, 4) || load<f64>(rAt(t, meta(t, m, 5))) != 0) return;
+  const out = meta(t, m, 0), a = meta(t, m, 2);
+  choleskySecond(vAt(t, out), tAt(t, out), gAt(t, out), gt + (<usize>out << 3), gAt(t, a), gt + (<usize>a << 3), meta(t, m, 3), scratchOf(t));
+}
+
+/** Second order of solve: B̄ += Z, Ā += −ZXᵀ (Z = A⁻ᵀX̄) and their tangents B̄' += Ż, Ā' += −(ŻXᵀ + ZẊᵀ) into `gt`. */
+export function solveSecondKernel(t: usize, m: i32, gt: usize): void {
+  const N = meta(t, m, 4), nrhs = meta(t, m, 5), res = meta(t, m, 8), out = meta(t, m, 0), a = meta(t, m, 2), b = meta(t, m, 3);
+  const wantA = meta(t, m, 6) != 0, wantB = meta(t, m, 7) != 0;
+  if (load<f64>(rAt(t, res)) != 0 || (!wantA && !wantB)) return;
+  solveSecond(
+    rAt(t, res + 1), rAt(t, res + 1 + N * N), vAt(t, out), tAt(t, out), gAt(t, out), gt + (<usize>out << 3),
+    wantA ? tAt(t, a) : 0, wantA ? gAt(t, a) : 0, wantA ? gt + (<usize>a << 3) : 0,
+    wantB ? gAt(t, b) : 0, wantB ? gt + (<usize>b << 3) : 0, N, nrhs, scratchOf(t),
+  );
+}
+
+/** Second order of logdet: Ā += ȳA⁻ᵀ and its tangent Ā' += ȳ'A⁻ᵀ − ȳA⁻ᵀȦᵀA⁻ᵀ into `gt`. */
+export function logdetSecondKernel(t: usize, m: i32, gt: usize): void {
+  const N = meta(t, m, 3), res = meta(t, m, 5), out = meta(t, m, 0), a = meta(t, m, 2);
+  if (!meta(t, m, 4) || load<f64>(rAt(t, res)) != 0) return;
+  const g = load<f64>(gAt(t, out)), gd = load<f64>(gt + (<usize>out << 3));
+  logdetSecond(rAt(t, res + 1), rAt(t, res + 1 + N * N), tAt(t, a), g, gd, gAt(t, a), gt + (<usize>a << 3), N, scratchOf(t));
 }

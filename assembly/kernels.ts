@@ -1,4 +1,4 @@
-/** @file The AS half of the tensor op table: each tensor op's forward, backward and tangent kernel. The sweeps call `kernelForward`/`kernelBackward` for a kernel node and never name a tensor op.
+/** @file The AS half of the tensor op table: each tensor op's forward, backward, tangent and second-order kernel. The sweeps call `kernelForward`/`kernelBackward` for a kernel node and never name a tensor op.
  *
  * A kernel node's record holds its meta offset `m` (see layout.ts); each kernel reads its operands'
  * offsets, shapes and options from meta. The op codes must match `src/tensor/codes.ts` (checked on load).
@@ -9,9 +9,8 @@ import { sumForward, sumBackward, extremeForward, extremeBackward, extremeTangen
 import { stridedForward, stridedBackward, gatherForward, gatherBackward, concatForward, concatBackward } from "./gather";
 import { matmulForward, matmulBackward, matmulTangent, matmulSecond } from "./matmul";
 import { choleskyForward, choleskyBackwardKernel, choleskyTangentKernel, solveForward, solveBackwardKernel, solveTangentKernel } from "./decomp";
-import { logdetForward, logdetBackwardKernel, logdetTangentKernel } from "./decomp";
+import { logdetForward, logdetBackwardKernel, logdetTangentKernel, choleskySecondKernel, solveSecondKernel, logdetSecondKernel } from "./decomp";
 import { H_TV, H_TG, H_TT, field } from "./layout";
-import { meta } from "./arena";
 
 /** Tensor op codes (from TENSOR_OP_BASE = 128 on). */
 export enum TOp {
@@ -95,8 +94,8 @@ function onTangents(t: usize, op: i32, m: i32): void {
 
 /** Runs the second-order backward of kernel node (op, meta m) (forward-over-reverse, for H·v): its backward
  * kernel, and the tangent of that backward into the adjoint tangents `gt` (an arena at V's offsets); scalar
- * operands' (adjoint, tangent) pairs live at `pair`, and (g, gd) is an `item`'s. False: the op has no second order. */
-export function kernelSecond(t: usize, op: i32, m: i32, gt: usize, pair: usize, g: f64, gd: f64): bool {
+ * operands' (adjoint, tangent) pairs live at `pair`, and (g, gd) is an `item`'s. */
+export function kernelSecond(t: usize, op: i32, m: i32, gt: usize, pair: usize, g: f64, gd: f64): void {
   switch (op) {
     case TOp.Const: break;
     case TOp.Pack: { packSecond(t, m, gt, pair); break; }
@@ -110,12 +109,11 @@ export function kernelSecond(t: usize, op: i32, m: i32, gt: usize, pair: usize, 
       onAdjointTangents(t, op, m, gt);
       break;
     }
-    // cholesky, solve, logdet: no second-order rule yet, unless no operand carries a derivative.
-    case TOp.Cholesky: case TOp.Logdet: return meta(t, m, 4) == 0;
-    case TOp.Solve: return meta(t, m, 6) == 0 && meta(t, m, 7) == 0;
-    default: return false;
+    case TOp.Cholesky: { choleskySecondKernel(t, m, gt); break; }
+    case TOp.Solve: { solveSecondKernel(t, m, gt); break; }
+    case TOp.Logdet: { logdetSecondKernel(t, m, gt); break; }
+    default: break;
   }
-  return true;
 }
 
 /** Runs the backward kernel of a linear op with the adjoint tangents in place of the adjoints. */

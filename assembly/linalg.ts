@@ -6,7 +6,7 @@
  * Matrices are row-major f64 at caller-given byte addresses: A, L, LU and their adjoints/tangents are
  * n×n; B, X are n×nrhs. Pivots are i32[n] in LAPACK's form: at step k row k was swapped with row
  * piv[k] (k ≤ piv[k] < n, 0-based). Nothing here allocates or imports; rules that need room take a
- * `scratch` buffer of `linalgScratchBytes(n, nrhs)` bytes (8-byte aligned is enough), which must not
+ * `scratch` buffer of `linalgScratchBytes(n, nrhs, false)` bytes (8-byte aligned is enough), which must not
  * overlap any other argument. Every loop stays inside the buffers its shapes imply; n = 0 is a no-op.
  * Allowed aliases, and no others: cholesky l = a, luFactor lu = a, luSolve x = b, choleskyTangent
  * ldot = adot, solveTangent xdot = bdot. Adjoint outputs (ga, gb) must be initialized by the caller.
@@ -17,19 +17,19 @@
 
 /** Address of row i of a row-major matrix with `cols` columns. */
 // @ts-ignore: decorator
-@inline function row(m: usize, i: i32, cols: i32): usize {
+@inline export function row(m: usize, i: i32, cols: i32): usize {
   return m + ((<usize>i * <usize>cols) << 3);
 }
 
 /** Address of element j of an f64 row. */
 // @ts-ignore: decorator
-@inline function el(r: usize, j: i32): usize {
+@inline export function el(r: usize, j: i32): usize {
   return r + (<usize>j << 3);
 }
 
 /** y[0..m) += a·x[0..m). */
 // @ts-ignore: decorator
-@inline function axpy(y: usize, a: f64, x: usize, m: i32): void {
+@inline export function axpy(y: usize, a: f64, x: usize, m: i32): void {
   let av = f64x2.splat(a);
   let j = 0;
   for (; j + 2 <= m; j += 2) {
@@ -41,7 +41,7 @@
 
 /** Σ x[j]·y[j] over j < m (two interleaved partial sums). */
 // @ts-ignore: decorator
-@inline function dot(x: usize, y: usize, m: i32): f64 {
+@inline export function dot(x: usize, y: usize, m: i32): f64 {
   let acc = f64x2.splat(0);
   let j = 0;
   for (; j + 2 <= m; j += 2) {
@@ -77,13 +77,13 @@
 
 /** Bytes of a rows×cols f64 matrix. */
 // @ts-ignore: decorator
-@inline function bytes(rows: i32, cols: i32): usize {
+@inline export function bytes(rows: i32, cols: i32): usize {
   return (<usize>rows * <usize>cols) << 3;
 }
 
-/** Bytes of scratch any rule below needs for these shapes: 8·n·max(n, nrhs); -1 past 2³¹ - 1. */
-export function linalgScratchBytes(n: i32, nrhs: i32): i32 {
-  let b = <i64>8 * <i64>max(n, 0) * <i64>max(max(n, nrhs), 0);
+/** Bytes of scratch any rule below needs for these shapes, 8·n·max(n, nrhs), twice that when `second` (the rules of linalg-second.ts too); -1 past 2³¹ - 1. */
+export function linalgScratchBytes(n: i32, nrhs: i32, second: bool): i32 {
+  let b = <i64>(second ? 16 : 8) * <i64>max(n, 0) * <i64>max(max(n, nrhs), 0);
   return b > <i64>i32.MAX_VALUE ? -1 : <i32>b;
 }
 
@@ -138,7 +138,7 @@ export function choleskyBackward(l: usize, gl: usize, ga: usize, n: i32, scratch
 }
 
 /** S ← L⁻ᵀ·S in place (back substitution with the upper-triangular Lᵀ, a row of S at a time). */
-function lowerInvTransposeLeft(l: usize, s: usize, n: i32): void {
+export function lowerInvTransposeLeft(l: usize, s: usize, n: i32): void {
   for (let i = n - 1; i >= 0; i--) {
     let si = row(s, i, n), li = row(l, i, n);
     divide(si, load<f64>(el(li, i)), n);
@@ -147,7 +147,7 @@ function lowerInvTransposeLeft(l: usize, s: usize, n: i32): void {
 }
 
 /** S ← S·L⁻¹ in place: each row z solves x·L = z, last column first. */
-function lowerInvRight(l: usize, s: usize, n: i32): void {
+export function lowerInvRight(l: usize, s: usize, n: i32): void {
   for (let r = 0; r < n; r++) {
     let z = row(s, r, n);
     for (let j = n - 1; j >= 0; j--) {

@@ -82,8 +82,7 @@ function tangentScalar(t: usize, n: i32, k: i32, dot: usize): void {
  * Pass 2 sweeps back from `out`: adj[a] += ∂a·g and ġ[a] += (∂a)'·g + ∂a·ġ; each pair shares a cache
  * line. On return the tangent array holds (H·v) at the leaves (the inputs).
  * A tape with tensor ops needs 2·tused f64 more: the tensor tangents T (seeded by the caller at tensor inputs)
- * and the adjoint tangents GT, where H·v of a tensor input is left. Returns -2 when a tensor op on the tape
- * has no second-order rule.
+ * and the adjoint tangents GT, where H·v of a tensor input is left.
  */
 export function hvp(t: usize, n: i32, out: i32, s: usize, guards: usize, ng: i32): i32 {
   return field(t, H_KERNELS) ? hvpMixed(t, n, out, s, guards, ng) : hvpScalar(t, n, out, s, guards, ng);
@@ -145,7 +144,7 @@ function hvpScalar(t: usize, n: i32, out: i32, s: usize, guards: usize, ng: i32)
     ct = 0;
     const ia = load<i32>(i32At(a, i)), ib = load<i32>(i32At(b, i));
     if (mixed && ib < 0) {
-      if (!kernelSecond(t, <i32>load<u8>(op + <usize>i), ia, adjT, pair, g, gt)) return -2;
+      kernelSecond(t, <i32>load<u8>(op + <usize>i), ia, adjT, pair, g, gt);
       continue;
     }
     if ((ia | ib) == 0) {

@@ -262,8 +262,8 @@ function foreign(t: Trace): AdError {
 export function tensorModeError(what: string): AdError {
   return new AdError(
     "TENSOR_MODE",
-    `${what} does not run through tensor ops yet (sparsity, nesting over tensor ops and second order through cholesky, ` +
-      "solve and logdet are still to come); grad, valueAndGrad, vjp, jvp, the Jacobians, hvp, hessian and compile do",
+    `${what} does not run through tensor ops yet (sparsity and nesting over tensor ops are still to come); grad, ` +
+      "valueAndGrad, vjp, jvp, the Jacobians, hvp, hessian and compile do",
   );
 }
 

@@ -21,7 +21,7 @@ export interface Engine {
   hvp(tape: number, n: number, out: number, scratch: number, guards: number, ng: number): number;
   arenaReserve(tape: number, vals: number, res: number, metas: number, scratch: number): number;
   gemmScratchBytes(m: number, k: number, n: number, transA: number, transB: number): number;
-  linalgScratchBytes(n: number, nrhs: number): number;
+  linalgScratchBytes(n: number, nrhs: number, second: number): number;
   memAlloc(bytes: number): number;
   memFree(ptr: number, bytes: number): void;
   evalRow(op: number, x: number, y: number): void;

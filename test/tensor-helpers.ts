@@ -94,8 +94,10 @@ export interface Row {
   sample?: number;
   /** An absolute difference step (default 1e-3·max(1, |x|)), for functions whose scale is not |x|'s. */
   step?: number;
-  /** "absent": the op deliberately has no second-order rule (hvp and hessian throw AdError TENSOR_MODE). */
-  second?: "absent";
+  /** Every input is a square matrix the op reads as ½(A + Aᵀ) (cholesky): its derivatives are those of the symmetrised
+   * function, which the engine's gradient is only at a symmetric A, so differences of the gradient are taken at the
+   * symmetrised point. */
+  symmetric?: true;
 }
 
 // Loosely typed transforms: rows take heterogeneous input arrays, which the precise tree types do not express.
@@ -186,6 +188,17 @@ export function flatAll(g: unknown, inputs: readonly Input[]): Float64Array {
 export function unflat(flat: Float64Array, like: readonly Plain[]): Plain[] {
   let at = 0;
   return like.map((p) => P(flat.subarray(at, (at += p.data.length)), p.shape));
+}
+/** Flat inputs (square matrices shaped like `like`) with each matrix replaced by ½(A + Aᵀ). */
+export function symmetrised(flat: Float64Array, like: readonly Plain[]): Float64Array {
+  const out = flat.slice();
+  let at = 0;
+  for (const p of like) {
+    const n = p.shape[0];
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[at + i * n + j] = 0.5 * (flat[at + i * n + j] + flat[at + j * n + i]);
+    at += p.data.length;
+  }
+  return out;
 }
 /** Column j of the Jacobian of vector function g at x, by Richardson-extrapolated central differences (steps h, h/2). */
 export function fdColumn(g: (x: Float64Array) => Float64Array, x: Float64Array, j: number, step?: number): Float64Array {
@@ -278,8 +291,7 @@ export function expectGoodSecond(): void {
  * square term gives linear ops a Hessian, fᵀf through J): the Hessian against central differences of the
  * gradient (all columns, or 12 sampled ones via hvp with unit vectors for rows of more than 12 input elements)
  * and its symmetry, hvp along a random v against H·v, compiled hvp (and Hessian, up to 64 inputs) at new inputs
- * against eager; rows marked
- * `second: "absent"` instead expect AdError TENSOR_MODE from every second-order call, and a good call after. */
+ * against eager. */
 export function defineRows(title: string, rows: readonly Row[]): void {
   describe.each(rows.map((row) => [row.name, row] as const))(`${title}: %s`, (_, row) => {
     const seed = seedOf(row.name);
@@ -334,68 +346,50 @@ export function defineRows(title: string, rows: readonly Row[]): void {
       return Float64Array.from({ length: n }, () => uniform(r, -1, 1));
     };
 
-    if (row.second === "absent")
-      it("second order is absent: hessian and hvp (eager and compiled) throw AdError TENSOR_MODE; the next call works", () => {
-        const v = argAt(randomV(seed + 7));
-        expectTensorMode(() => hessianOf(loss2 as Fn)(a0));
-        expectGoodSecond();
-        expectTensorMode(() => hvpOf(loss2 as Fn)(a0, v));
-        expectGoodSecond();
-        const cl = compileOf(loss2 as Fn, a0);
-        try {
-          expectTensorMode(() => cl.hvp(a0, v));
-          expectTensorMode(() => cl.hessian(a0));
-          expect(flatAll(cl.grad(a0), row.inputs)).toBeAllclose(flatAll(gradOf(loss2 as Fn)(a0), row.inputs), { rtol: 1e-14, atol: 1e-300 });
-        } finally {
-          cl.dispose();
+    it(row.grad === "zero" ? "second order is exactly zero (hessian, hvp, compiled hvp and Hessian)" : "second order: Hessian equals differences of the gradient, symmetric; hvp = H·v; compiled hvp and Hessian equal eager", () => {
+      const H = hessianOf(loss2 as Fn)(a0);
+      expect([H.rows, H.cols]).toEqual([n, n]);
+      const v0 = randomV(seed + 7), hv = flatAll(hvpOf(loss2 as Fn)(a0, argAt(v0)), row.inputs);
+      const { arg: a1 } = sample(row.inputs, rng(seed + 3));
+      const v1 = argAt(randomV(seed + 8));
+      const cl = compileOf(loss2 as Fn, a0);
+      let compiledHv: Float64Array, compiledH: ad.Jacobian | undefined;
+      try {
+        compiledHv = flatAll(cl.hvp(a1, v1), row.inputs);
+        if (n <= 64) compiledH = cl.hessian(a1);
+      } finally {
+        cl.dispose();
+      }
+      const eagerHv = flatAll(hvpOf(loss2 as Fn)(a1, v1), row.inputs);
+      const eagerH = compiledH && hessianOf(loss2 as Fn)(a1);
+      if (row.grad === "zero") {
+        for (const xs of [H.data, hv, compiledHv, eagerHv, compiledH?.data ?? [], eagerH?.data ?? []]) expect(xs.every((e) => e === 0)).toBe(true);
+        return;
+      }
+      const scale = maxAbs(H.data);
+      expectSymmetric(H);
+      // Columns: all, or 12 sampled ones, taken by hvp with a unit vector (which must be that column of H).
+      const cols = n <= 12 ? [...Array(n).keys()] : pickColumns(n, 12, rng(seed + 6));
+      const gradAt = (flat: Float64Array) => flatAll(gradOf(loss2 as Fn)(argAt(row.symmetric ? symmetrised(flat, x0) : flat)), row.inputs);
+      for (const j of cols) {
+        let col = column(H, j);
+        if (n > 12) {
+          const e = new Float64Array(n);
+          e[j] = 1;
+          const byHvp = flatAll(hvpOf(loss2 as Fn)(a0, argAt(e)), row.inputs);
+          expect(byHvp).toBeAllclose(col, { rtol: 1e-13, atol: 1e-13 * scale });
+          col = byHvp;
         }
-        expectGoodSecond();
-      });
-    else
-      it(row.grad === "zero" ? "second order is exactly zero (hessian, hvp, compiled hvp and Hessian)" : "second order: Hessian equals differences of the gradient, symmetric; hvp = H·v; compiled hvp and Hessian equal eager", () => {
-        const H = hessianOf(loss2 as Fn)(a0);
-        expect([H.rows, H.cols]).toEqual([n, n]);
-        const v0 = randomV(seed + 7), hv = flatAll(hvpOf(loss2 as Fn)(a0, argAt(v0)), row.inputs);
-        const { arg: a1 } = sample(row.inputs, rng(seed + 3));
-        const v1 = argAt(randomV(seed + 8));
-        const cl = compileOf(loss2 as Fn, a0);
-        let compiledHv: Float64Array, compiledH: ad.Jacobian | undefined;
-        try {
-          compiledHv = flatAll(cl.hvp(a1, v1), row.inputs);
-          if (n <= 64) compiledH = cl.hessian(a1);
-        } finally {
-          cl.dispose();
-        }
-        const eagerHv = flatAll(hvpOf(loss2 as Fn)(a1, v1), row.inputs);
-        const eagerH = compiledH && hessianOf(loss2 as Fn)(a1);
-        if (row.grad === "zero") {
-          for (const xs of [H.data, hv, compiledHv, eagerHv, compiledH?.data ?? [], eagerH?.data ?? []]) expect(xs.every((e) => e === 0)).toBe(true);
-          return;
-        }
-        const scale = maxAbs(H.data);
-        expectSymmetric(H);
-        // Columns: all, or 12 sampled ones, taken by hvp with a unit vector (which must be that column of H).
-        const cols = n <= 12 ? [...Array(n).keys()] : pickColumns(n, 12, rng(seed + 6));
-        const gradAt = (flat: Float64Array) => flatAll(gradOf(loss2 as Fn)(argAt(flat)), row.inputs);
-        for (const j of cols) {
-          let col = column(H, j);
-          if (n > 12) {
-            const e = new Float64Array(n);
-            e[j] = 1;
-            const byHvp = flatAll(hvpOf(loss2 as Fn)(a0, argAt(e)), row.inputs);
-            expect(byHvp).toBeAllclose(col, { rtol: 1e-13, atol: 1e-13 * scale });
-            col = byHvp;
-          }
-          const num = fdColumn(gradAt, flat0, j, row.step);
-          expect(col).toBeAllclose(num, { rtol: 1e-6, atol: 1e-6 * Math.max(scale, maxAbs(num)) });
-        }
-        // hvp = H·v (up to the rounding of the sums: 1e-12 of Σⱼ|Hᵢⱼvⱼ|).
-        const absHv = matVec({ ...H, data: H.data.map(Math.abs) }, v0.map(Math.abs));
-        expect(hv).toBeAllclose(matVec(H, v0), { rtol: 1e-12, atol: 1e-12 * maxAbs(absHv) });
-        // Compiled hvp (and Hessian, up to 64 inputs) at new inputs against eager there.
-        expect(compiledHv).toBeAllclose(eagerHv, { rtol: 1e-13, atol: 1e-13 * maxAbs(eagerHv) });
-        if (compiledH && eagerH) expect(compiledH.data).toBeAllclose(eagerH.data, { rtol: 1e-13, atol: 1e-13 * maxAbs(eagerH.data) });
-      });
+        const num = fdColumn(gradAt, flat0, j, row.step);
+        expect(col).toBeAllclose(num, { rtol: 1e-6, atol: 1e-6 * Math.max(scale, maxAbs(num)) });
+      }
+      // hvp = H·v (up to the rounding of the sums: 1e-12 of Σⱼ|Hᵢⱼvⱼ|).
+      const absHv = matVec({ ...H, data: H.data.map(Math.abs) }, v0.map(Math.abs));
+      expect(hv).toBeAllclose(matVec(H, v0), { rtol: 1e-12, atol: 1e-12 * maxAbs(absHv) });
+      // Compiled hvp (and Hessian, up to 64 inputs) at new inputs against eager there.
+      expect(compiledHv).toBeAllclose(eagerHv, { rtol: 1e-13, atol: 1e-13 * maxAbs(eagerHv) });
+      if (compiledH && eagerH) expect(compiledH.data).toBeAllclose(eagerH.data, { rtol: 1e-13, atol: 1e-13 * maxAbs(eagerH.data) });
+    });
 
     it("compiled replay (value, grad, jvp) at new inputs equals eager", () => {
       const { arg: a1 } = sample(row.inputs, rng(seed + 3));

@@ -1,7 +1,7 @@
 /** @file The table-driven tensor op test, second half: matmul, reductions, softmax, shape ops, the composed ops
- * (dot norm mse crossEntropy), a small network and the linear algebra (cholesky solve logdet, whose second order
- * is deliberately absent), the kink conventions of max/min reductions, and vjp with a tensor
- * output; every reference below is a plain float64 index loop (tensor-helpers.ts runs the rows). */
+ * (dot norm mse crossEntropy), a small network and the linear algebra (cholesky solve logdet), the kink conventions
+ * of max/min reductions, and vjp with a tensor output; every reference below is a plain float64 index loop
+ * (tensor-helpers.ts runs the rows). */
 import { describe, it, expect } from "vitest";
 import * as ad from "../src/index.js";
 import { rng, uniform } from "./helpers.js";
@@ -251,7 +251,7 @@ const composedRows: Row[] = [
 ];
 const X = P(Array.from({ length: 15 }, (_, k) => Math.sin(k * 1.7)), [5, 3]);
 
-// ---- linear algebra: first order only (second order through cholesky, solve and logdet is deliberately absent) ----
+// ---- linear algebra (cholesky reads ½(A + Aᵀ): its rows take second-order differences at symmetric points) ----
 
 /** Cholesky factor L (lower, zeros above) of ½(A + Aᵀ): the op reads A's lower triangle, and its derivative is that of the symmetrised A. */
 function choleskyRef(a: Plain): Plain {
@@ -316,22 +316,24 @@ const spd = (n: number): Gen => matGen(n, U(n, n + 1), U(-0.9, 0.9), true);
 const dominant = (n: number): Gen => matGen(n, (r) => (r() < 0.5 ? -1 : 1) * uniform(r, n, n + 1), U(-0.9, 0.9));
 const A3 = P([3.5, 0.5, -0.25, -0.75, 4, 0.5, 0.25, -1, -3.25], [3, 3]);
 const linalgRows: Row[] = [
-  { name: "cholesky [3,3]", inputs: [tIn([3, 3], spd(3))], f: nd(([a]) => ad.cholesky(a)), ref: ([a]) => choleskyRef(a), rtol: 1e-13, second: "absent" },
-  { name: "cholesky [1,1]", inputs: [tIn([1, 1], U(0.5, 3))], f: nd(([a]) => ad.cholesky(a)), ref: ([a]) => choleskyRef(a), rtol: 1e-13, second: "absent" },
+  { name: "cholesky [3,3]", inputs: [tIn([3, 3], spd(3))], f: nd(([a]) => ad.cholesky(a)), ref: ([a]) => choleskyRef(a), rtol: 1e-13, symmetric: true },
+  { name: "cholesky [5,5]", inputs: [tIn([5, 5], spd(5))], f: nd(([a]) => ad.cholesky(a)), ref: ([a]) => choleskyRef(a), rtol: 1e-13, symmetric: true },
+  { name: "cholesky [1,1]", inputs: [tIn([1, 1], U(0.5, 3))], f: nd(([a]) => ad.cholesky(a)), ref: ([a]) => choleskyRef(a), rtol: 1e-13 },
   {
     name: "cholesky of x·xᵀ + 3I, x [3,2]",
     inputs: [tIn([3, 2], N)],
     f: nd(([x]) => ad.cholesky(ad.add(ad.matmul(x, x, { transposeB: true }), ad.tensor([3, 0, 0, 0, 3, 0, 0, 0, 3], [3, 3])))),
     ref: ([x]) => choleskyRef(ew2(matmulRef(x, x, false, true), P([3, 0, 0, 0, 3, 0, 0, 0, 3], [3, 3]), (u, v) => u + v)),
     rtol: 1e-13,
-    second: "absent",
   },
-  { name: "solve A [3,3], B [3,2]", inputs: [tIn([3, 3], dominant(3)), tIn([3, 2], N)], f: nd(([a, b]) => ad.solve(a, b)), ref: ([a, b]) => eliminate(a, b).x, rtol: 1e-13, second: "absent" },
-  { name: "solve A [4,4], b a vector input [4]", inputs: [tIn([4, 4], dominant(4)), vIn(4, N)], f: nd(([a, b]) => ad.solve(a, b)), ref: ([a, b]) => eliminate(a, b).x, rtol: 1e-13, second: "absent" },
-  { name: "solve constant A [3,3], B [3,2]", inputs: [tIn([3, 2], N)], f: nd(([b]) => ad.solve(ad.tensor(A3.data, A3.shape), b)), ref: ([b]) => eliminate(A3, b).x, rtol: 1e-13, second: "absent" },
-  { name: "solve A [3,3], constant b [3]", inputs: [tIn([3, 3], dominant(3))], f: nd(([a]) => ad.solve(a, [1, -2, 0.5])), ref: ([a]) => eliminate(a, P([1, -2, 0.5], [3])).x, rtol: 1e-13, second: "absent" },
-  { name: "logdet [3,3]", inputs: [tIn([3, 3], dominant(3))], f: nd(([a]) => ad.logdet(a)), ref: ([a]) => scalarPlain(eliminate(a).logAbsDet), rtol: 1e-13, second: "absent" },
-  { name: "logdet [1,1] (negative)", inputs: [tIn([1, 1], U(-3, -0.5))], f: nd(([a]) => ad.logdet(a)), ref: ([a]) => scalarPlain(Math.log(Math.abs(a.data[0]))), rtol: 1e-15, second: "absent" },
+  { name: "solve A [3,3], B [3,2]", inputs: [tIn([3, 3], dominant(3)), tIn([3, 2], N)], f: nd(([a, b]) => ad.solve(a, b)), ref: ([a, b]) => eliminate(a, b).x, rtol: 1e-13 },
+  { name: "solve A [5,5], B [5,3]", inputs: [tIn([5, 5], dominant(5)), tIn([5, 3], N)], f: nd(([a, b]) => ad.solve(a, b)), ref: ([a, b]) => eliminate(a, b).x, rtol: 1e-13 },
+  { name: "solve A [4,4], b a vector input [4]", inputs: [tIn([4, 4], dominant(4)), vIn(4, N)], f: nd(([a, b]) => ad.solve(a, b)), ref: ([a, b]) => eliminate(a, b).x, rtol: 1e-13 },
+  { name: "solve constant A [3,3], B [3,2]", inputs: [tIn([3, 2], N)], f: nd(([b]) => ad.solve(ad.tensor(A3.data, A3.shape), b)), ref: ([b]) => eliminate(A3, b).x, rtol: 1e-13 },
+  { name: "solve A [3,3], constant b [3]", inputs: [tIn([3, 3], dominant(3))], f: nd(([a]) => ad.solve(a, [1, -2, 0.5])), ref: ([a]) => eliminate(a, P([1, -2, 0.5], [3])).x, rtol: 1e-13 },
+  { name: "logdet [3,3]", inputs: [tIn([3, 3], dominant(3))], f: nd(([a]) => ad.logdet(a)), ref: ([a]) => scalarPlain(eliminate(a).logAbsDet), rtol: 1e-13 },
+  { name: "logdet [5,5]", inputs: [tIn([5, 5], dominant(5))], f: nd(([a]) => ad.logdet(a)), ref: ([a]) => scalarPlain(eliminate(a).logAbsDet), rtol: 1e-13 },
+  { name: "logdet [1,1] (negative)", inputs: [tIn([1, 1], U(-3, -0.5))], f: nd(([a]) => ad.logdet(a)), ref: ([a]) => scalarPlain(Math.log(Math.abs(a.data[0]))), rtol: 1e-15 },
 ];
 
 /** Longer rows: SIMD blocks and their remainders. */

@@ -1,5 +1,5 @@
 /** @file Second order: `hvp` (H·v by forward-over-reverse, one Wasm call, through scalar and tensor ops) and `hessian` (one hvp per input, on one recording). */
-import { type Trace, type Region, keptRegion, scratch, tensorModeError } from "../trace.js";
+import { type Trace, type Region, keptRegion, scratch } from "../trace.js";
 import { H_TUSED } from "../region.js";
 import { readGradients, writeLeaves, zeroGradients, inputColumns, flatGradient, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { scalarNode, type ScalarOutput } from "./grad.js";
@@ -40,9 +40,7 @@ export function sweepHvp(r: Region, n: number, out: number, fill: (tan: Float64A
   s.tan.fill(0);
   s.arena.fill(0);
   fill(s.tan, s.arena);
-  const flipped = r.e.hvp(r.ptr, n, out, s.ptr, guards, ng);
-  if (flipped === -2) throw tensorModeError("second order through cholesky, solve or logdet");
-  return flipped;
+  return r.e.hvp(r.ptr, n, out, s.ptr, guards, ng);
 }
 
 /** What the last `sweepHvp` left, as `readGradients` reads it: H·v at the scalar inputs (`adj`) and at the tensor inputs (`tg`). */
