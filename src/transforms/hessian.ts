@@ -36,6 +36,8 @@ function hvpScratch(r: Region, n: number): { ptr: number; tan: Float64Array; are
  * tangent seeded by `fill` (scalar tangents, tensor tangents), re-checking `ng` guards at `guards`; returns the
  * first flipped guard or -1. After -1, `hvpResult(r, n)` holds H·v at the inputs. */
 export function sweepHvp(r: Region, n: number, out: number, fill: (tan: Float64Array, arena: Float64Array) => void, guards = 0, ng = 0): number {
+  // The sweep reads constants from the presets, and the linear-algebra kernels take the room reserved for second order.
+  if (!r.compiled) throw new AdError("INTERNAL", "forward-over-reverse runs only on a tape that keeps its presets");
   const s = hvpScratch(r, n);
   s.tan.fill(0);
   s.arena.fill(0);
