@@ -21,33 +21,35 @@ declare function fusedRun(id: i32, backward: i32, v: usize, g: usize): void;
   return meta(t, list, 1 + 3 * k + f);
 }
 
-/** If a fused group of tape `t` starts at node i, runs its forward loop and returns its last node; else -1. */
-export function fusedForwardAt(t: usize, i: i32): i32 {
+/** The index in the group list of tape `t` of the group whose word f (0 first, 1 last) is node i, while fused
+ * loops run; -1 when there is none. */
+// @ts-ignore: decorator
+@inline function groupAt(t: usize, i: i32, f: i32): i32 {
   const on = <i32>field(t, H_FUSE);
   if (!on) return -1;
-  const list = on - 1, count = meta(t, list, 0);
-  for (let k = 0; k < count; k++) {
-    if (group(t, list, k, 0) != i) continue;
-    const last = group(t, list, k, 1);
-    fusedRun(group(t, list, k, 2), 0, field(t, H_TV), field(t, H_TG));
-    const val = field(t, H_VAL);
-    for (let j = i; j <= last; j++) store<f64>(f64At(val, j), 0); // tensor nodes hold no scalar value
-    return last;
-  }
+  const count = meta(t, on - 1, 0);
+  for (let k = 0; k < count; k++) if (group(t, on - 1, k, f) == i) return k;
   return -1;
+}
+
+/** If a fused group of tape `t` starts at node i, runs its forward loop and returns its last node; else -1. */
+export function fusedForwardAt(t: usize, i: i32): i32 {
+  const k = groupAt(t, i, 0);
+  if (k < 0) return -1;
+  const list = <i32>field(t, H_FUSE) - 1, last = group(t, list, k, 1);
+  fusedRun(group(t, list, k, 2), 0, field(t, H_TV), field(t, H_TG));
+  const val = field(t, H_VAL);
+  for (let j = i; j <= last; j++) store<f64>(f64At(val, j), 0); // tensor nodes hold no scalar value
+  return last;
 }
 
 /** If a fused group of tape `t` ends at node i, runs its backward loop and returns its first node; else -1. */
 export function fusedBackwardAt(t: usize, i: i32): i32 {
-  const on = <i32>field(t, H_FUSE);
-  if (!on) return -1;
-  const list = on - 1, count = meta(t, list, 0);
-  for (let k = 0; k < count; k++) {
-    if (group(t, list, k, 1) != i) continue;
-    fusedRun(group(t, list, k, 2), 1, field(t, H_TV), field(t, H_TG));
-    return group(t, list, k, 0);
-  }
-  return -1;
+  const k = groupAt(t, i, 1);
+  if (k < 0) return -1;
+  const list = <i32>field(t, H_FUSE) - 1;
+  fusedRun(group(t, list, k, 2), 1, field(t, H_TV), field(t, H_TG));
+  return group(t, list, k, 0);
 }
 
 /** Whether node i of tape `t` belongs to a fused group while fused loops run (a chunked run must stop there). */

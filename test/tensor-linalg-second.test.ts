@@ -63,6 +63,16 @@ const hessianFrom = (hv: (e: Float64Array) => Float64Array, n: number): Float64A
 };
 const close = (got: ArrayLike<number>, want: Float64Array, rtol = 1e-12) => expect(got).toBeAllclose(want, { rtol, atol: rtol * maxAbs(want) });
 const sizes = [2, 3, 4, 5];
+/** f compiled at A and replayed at A1: its H·V and Hessian equal the closed form `hvAt`. */
+function compiledAgrees(f: (a: Nd) => ad.Scalar | ad.Tensor<"nd">, n: number, A: Float64Array, A1: Float64Array, V: Float64Array, hvAt: (a: Float64Array, v: Float64Array) => Float64Array): void {
+  const c = ad.compile(f, T(A, [n, n]));
+  try {
+    close(c.hvp(T(A1, [n, n]), T(V, [n, n])).data, hvAt(A1, V));
+    close(c.hessian(T(A1, [n, n])).data, hessianFrom((e) => hvAt(A1, e), n * n));
+  } finally {
+    c.dispose();
+  }
+}
 
 describe("second order through logdet, cholesky and solve against closed forms", () => {
   it.each(sizes)("logdet, n = %i: H·V = −A⁻ᵀVᵀA⁻ᵀ and Vᵀ·H·V = −tr(A⁻¹VA⁻¹V) (eager, compiled; Hessian too)", (n) => {
@@ -78,13 +88,7 @@ describe("second order through logdet, cholesky and solve against closed forms",
     let trace = 0;
     for (let i = 0; i < n; i++) trace += M[i * n + i];
     expect(got.reduce((s, h, k) => s + h * V[k], 0)).toBeAllclose(-trace, { rtol: 1e-12, atol: 1e-14 });
-    const c = ad.compile(f, T(A, [n, n]));
-    try {
-      close(c.hvp(T(A1, [n, n]), T(V, [n, n])).data, hvAt(A1, V));
-      close(c.hessian(T(A1, [n, n])).data, hessianFrom((e) => hvAt(A1, e), n * n));
-    } finally {
-      c.dispose();
-    }
+    compiledAgrees(f, n, A, A1, V, hvAt);
     close(ad.hessian(f)(T(A, [n, n])).data, hessianFrom((e) => hvAt(A, e), n * n));
   });
 
@@ -101,13 +105,7 @@ describe("second order through logdet, cholesky and solve against closed forms",
       return ad.mul(s, 2) as ad.Scalar;
     };
     close(ad.hvp(f)(T(A, [n, n]), T(V, [n, n])).data, hvAt(A, V));
-    const c = ad.compile(f, T(A, [n, n]));
-    try {
-      close(c.hvp(T(A1, [n, n]), T(V, [n, n])).data, hvAt(A1, V));
-      close(c.hessian(T(A1, [n, n])).data, hessianFrom((e) => hvAt(A1, e), n * n));
-    } finally {
-      c.dispose();
-    }
+    compiledAgrees(f, n, A, A1, V, hvAt);
     const H = ad.hessian(f)(T(A, [n, n]));
     expectSymmetric(H);
     close(H.data, hessianFrom((e) => hvAt(A, e), n * n));
