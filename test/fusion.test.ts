@@ -229,6 +229,27 @@ describe("a 0·∞ inside a fused group", () => {
   });
 });
 
+describe("a host that refuses to compile the generated modules", () => {
+  it("runs the kernels: no fused run, the same gradient, and the next compile fuses again", () => {
+    const x = on(-1.5, 1.5)(4097, rng(11)), want = flat(ad.grad(rosen)(x));
+    const real = WebAssembly.Module;
+    // a browser's main thread refuses large synchronous compiles this way; the engine itself is already loaded
+    (WebAssembly as { Module: unknown }).Module = function () {
+      throw new RangeError("WebAssembly.Compile is disallowed on the main thread");
+    };
+    try {
+      withCompiled(rosen as Fn, x, (c) => {
+        expect(c.stats.fused).toBe(0);
+        expect(flat(c.grad(x))).toBeAllclose(want, TIGHT);
+        expect(num(c.value(x))).toBeAllclose(eagerValue(rosen as Fn, x), { rtol: 1e-15 });
+      });
+    } finally {
+      (WebAssembly as { Module: unknown }).Module = real;
+    }
+    withCompiled(rosen as Fn, x, (c) => expect(c.stats.fused).toBe(1));
+  });
+});
+
 describe("a compiled training loop", () => {
   it("2000 steps of gradient descent on the Rosenbrock (n = 1000): the loss falls, the tape's bytes stay put", () => {
     const n = 1000, x = on(-1.5, 1.5)(n, rng(42)), out = ad.tensor(new Float64Array(n), [n]);
