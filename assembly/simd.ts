@@ -68,54 +68,30 @@ export function fastForward(op: i32, n: i32, pa: usize, sa: i32, pb: usize, sb: 
 export function fastPull(n: i32, adj: usize, s: i32, c: f64, other: usize, so: i32, gy: usize, write: bool): void {
   if (other) {
     if (s && so) {
-      if (write) scaledPull(n, adj, 1, c, other, 1, gy, true);
-      else scaledPull(n, adj, 1, c, other, 1, gy, false);
+      if (write) pull(n, adj, 1, c, other, 1, gy, true, true);
+      else pull(n, adj, 1, c, other, 1, gy, false, true);
     } else if (s) {
-      if (write) scaledPull(n, adj, 1, c, other, 0, gy, true);
-      else scaledPull(n, adj, 1, c, other, 0, gy, false);
-    } else if (so) scaledPull(n, adj, 0, c, other, 1, gy, false);
-    else scaledPull(n, adj, 0, c, other, 0, gy, false);
+      if (write) pull(n, adj, 1, c, other, 0, gy, true, true);
+      else pull(n, adj, 1, c, other, 0, gy, false, true);
+    } else if (so) pull(n, adj, 0, c, other, 1, gy, false, true);
+    else pull(n, adj, 0, c, other, 0, gy, false, true);
     return;
   }
   if (s) {
-    if (write) constantPull(n, adj, 1, c, gy, true);
-    else constantPull(n, adj, 1, c, gy, false);
-  } else constantPull(n, adj, 0, c, gy, false);
+    if (write) pull(n, adj, 1, c, 0, 0, gy, true, false);
+    else pull(n, adj, 1, c, 0, 0, gy, false, false);
+  } else pull(n, adj, 0, c, 0, 0, gy, false, false);
 }
 
-/** `fastPull` with the constant partial c. */
+/** `fastPull`'s loop, one copy per constant (s, so, write, scaled): p = c·other[i] when `scaled`, else the constant c. */
 // @ts-ignore: decorator
-@inline function constantPull(n: i32, adj: usize, s: i32, c: f64, gy: usize, write: bool): void {
+@inline function pull(n: i32, adj: usize, s: i32, c: f64, other: usize, so: i32, gy: usize, write: bool, scaled: bool): void {
   const cv = f64x2.splat(c);
   let acc = f64x2.splat(0);
   let i = 0;
   for (; i + 2 <= n; i += 2) {
     const o = <usize>i << 3;
-    const g = v128.load(gy + o);
-    let r = f64x2.mul(cv, g);
-    if (v128.any_true(f64x2.ne(r, r))) r = exactProduct(cv, g);
-    if (s) v128.store(adj + o, write ? r : f64x2.add(v128.load(adj + o), r));
-    else acc = f64x2.add(acc, r);
-  }
-  let tail: f64 = 0;
-  for (; i < n; i++) {
-    const g = load<f64>(gy + (<usize>i << 3));
-    const r = g == 0 || c == 0 ? 0 : c * g;
-    if (s) store<f64>(adj + (<usize>i << 3), write ? r : load<f64>(adj + (<usize>i << 3)) + r);
-    else tail += r;
-  }
-  if (!s) store<f64>(adj, load<f64>(adj) + (f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1)) + tail);
-}
-
-/** `fastPull` with p = c·other[i]. */
-// @ts-ignore: decorator
-@inline function scaledPull(n: i32, adj: usize, s: i32, c: f64, other: usize, so: i32, gy: usize, write: bool): void {
-  const cv = f64x2.splat(c);
-  let acc = f64x2.splat(0);
-  let i = 0;
-  for (; i + 2 <= n; i += 2) {
-    const o = <usize>i << 3;
-    const g = v128.load(gy + o), p = f64x2.mul(cv, lanes(other, so, o));
+    const g = v128.load(gy + o), p = scaled ? f64x2.mul(cv, lanes(other, so, o)) : cv;
     let r = f64x2.mul(p, g);
     if (v128.any_true(f64x2.ne(r, r))) r = exactProduct(p, g);
     if (s) v128.store(adj + o, write ? r : f64x2.add(v128.load(adj + o), r));
@@ -123,7 +99,7 @@ export function fastPull(n: i32, adj: usize, s: i32, c: f64, other: usize, so: i
   }
   let tail: f64 = 0;
   for (; i < n; i++) {
-    const p = c * load<f64>(other + (so ? <usize>i << 3 : 0)), g = load<f64>(gy + (<usize>i << 3));
+    const p = scaled ? c * load<f64>(other + (so ? <usize>i << 3 : 0)) : c, g = load<f64>(gy + (<usize>i << 3));
     const r = g == 0 || p == 0 ? 0 : p * g;
     if (s) store<f64>(adj + (<usize>i << 3), write ? r : load<f64>(adj + (<usize>i << 3)) + r);
     else tail += r;

@@ -12,6 +12,7 @@ import type { Trace } from "../trace.js";
 import { TOp } from "./codes.js";
 import { ARITHMETIC } from "./loops.js";
 import { VALUE_ONLY } from "./ops.js";
+import { owner } from "./plan.js";
 
 /** The shortest elementwise length worth a generated loop. */
 export const MIN_FUSE = 256;
@@ -127,11 +128,11 @@ function markEscapes(t: Trace, groups: Group[]): void {
  * all at stride 1 from its start or one element in (a stencil's slices), together covering it exactly. */
 function markOwned(t: Trace, g: Group): void {
   const out = t.outputs, reads = t.reads, shifts = new Map<number, number[]>();
+  const starts = out.filter((_, k) => k % 3 === 1);
   for (const x of g.members) for (const o of [x.a, x.b]) {
     if (!o || o.member >= 0 || !o.want) continue;
-    let p = 0;
-    while (p < out.length && !(out[p + 1] <= o.off && o.off < out[p + 1] + out[p + 2])) p += 3;
-    if (p >= out.length) continue;
+    const p = 3 * owner(starts, o.off);
+    if (p < 0 || o.off >= out[p + 1] + out[p + 2]) continue;
     const shift = o.stride ? o.off - out[p + 1] : -1; // -1: broadcast, summed after the loop
     shifts.set(p, [...(shifts.get(p) ?? []), shift]);
   }

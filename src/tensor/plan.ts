@@ -61,7 +61,7 @@ export function zeroListOf(t: Trace, ranges: number[][]): ZeroList {
 }
 
 /** The output (by index) whose range starts at or below `off` (outputs are allocated in increasing offsets). */
-function owner(starts: number[], off: number): number {
+export function owner(starts: number[], off: number): number {
   let lo = 0, hi = starts.length - 1, best = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
