@@ -10,6 +10,7 @@ import {
   richardson,
   numericalDerivative,
   numericalGrad,
+  numericalJacobian,
   checkGrad,
   type Method,
 } from "../src/baselines/numeric.js";
@@ -289,5 +290,134 @@ describe("bad input throws a clear error", () => {
     expect(() => richardson(Math.sin, 1, { maxSteps: 1 })).toThrow(/maxSteps/);
     expect(() => numericalDerivative(Math.sin, 1, { method: "backward" as Method })).toThrow(/method must be one of/);
     expect(() => checkGrad(rosenbrock, [0, 0], [1, 1], { rtol: -1 })).toThrow(/rtol/);
+  });
+});
+
+describe("numericalJacobian", () => {
+  const METHODS = ["forward", "central", "richardson"] as const;
+  /** Polar to cartesian, (r, θ) -> (r cos θ, r sin θ), and its Jacobian [[cos θ, -r sin θ], [sin θ, r cos θ]]. */
+  const polar = (v: Float64Array) => [v[0] * Math.cos(v[1]), v[0] * Math.sin(v[1])];
+  const polarJ = (r: number, t: number) => [Math.cos(t), -r * Math.sin(t), Math.sin(t), r * Math.cos(t)];
+  /** The benchmark's W6 map y_j = tanh(Σᵢ A_ji xᵢ) + x_(j mod n)², A m × n row-major. */
+  const w6 = (A: number[], n: number, m: number) => (v: Float64Array) =>
+    Array.from({ length: m }, (_, j) => Math.tanh(v.reduce((s, xi, i) => s + A[j * n + i] * xi, 0)) + v[j % n] ** 2);
+  /** Its Jacobian: J_ji = (1 - tanh²(s_j)) A_ji + 2xᵢ where i = j mod n. */
+  const w6J = (A: number[], n: number, m: number, x: number[]) =>
+    Array.from({ length: m * n }, (_, k) => {
+      const j = Math.floor(k / n), i = k % n;
+      const t = Math.tanh(x.reduce((s, xi, l) => s + A[j * n + l] * xi, 0));
+      return (1 - t * t) * A[k] + (i === j % n ? 2 * x[i] : 0);
+    });
+  const A35 = [0.3, -1.1, 0.7, 1.4, 0.2, -0.5, -0.8, 0.9, 0.1, 0.6, -0.4, 1.2, -1.3, 0.05, 0.8];
+  const X3 = [0.4, -0.7, 1.1];
+
+  it("matches polar -> cartesian and W6 with every method, to its expected accuracy", () => {
+    const tol: Record<Method, number> = { richardson: 1e-11, central: 1e-8, forward: 1e-6 };
+    for (const method of METHODS) {
+      const J = numericalJacobian(polar, [2, 0.5], { method });
+      expect([J.rows, J.cols]).toEqual([2, 2]);
+      expect(J.data).toBeAllclose(polarJ(2, 0.5), { rtol: tol[method], atol: tol[method] });
+      const W = numericalJacobian(w6(A35, 3, 5), X3, { method });
+      expect([W.rows, W.cols]).toEqual([5, 3]);
+      expect(W.data).toBeAllclose(w6J(A35, 3, 5, X3), { rtol: tol[method], atol: tol[method] });
+    }
+  });
+
+  it("forward error is O(h) and central O(h²): halving h halves one, quarters the other", () => {
+    const err = (method: Method, h: number) => numericalJacobian(polar, [2, 0.5], { method, h }).data[1] - polarJ(2, 0.5)[1];
+    // ∂(r cos θ)/∂θ: forward = f' + h f''/2 + O(h²), central = f' + h² f'''/6 + O(h⁴), f'' = -r cos θ, f''' = r sin θ
+    expect(err("forward", 1e-3) / 1e-3).toBeAllclose((-2 * Math.cos(0.5)) / 2, { rtol: 1e-3 });
+    expect(err("forward", 1e-3) / err("forward", 5e-4)).toBeAllclose(2, { rtol: 1e-3 });
+    expect(err("central", 1e-3) / 1e-6).toBeAllclose((2 * Math.sin(0.5)) / 6, { rtol: 1e-3 });
+    expect(err("central", 1e-3) / err("central", 5e-4)).toBeAllclose(4, { rtol: 1e-3 });
+  });
+
+  it("gives a linear map A·x exactly where every step is exact, and to rounding otherwise", () => {
+    const A = [3, -1, 4, 1, -5, 9, 2, -6, 5, 3, -5, 8]; // 3 × 4
+    const lin = (v: Float64Array) => [0, 1, 2].map((j) => v.reduce((s, xi, i) => s + A[j * 4 + i] * xi, 0));
+    const x = [1, -2, 3, 0.5];
+    for (const method of ["forward", "central"] as const) {
+      expect(Array.from(numericalJacobian(lin, x, { method, h: 2 ** -10 }).data)).toEqual(A); // dyadic: no rounding at all
+      // Default h: rounding only, ~eps·Σ|A_ji xᵢ| / h.
+      expect(numericalJacobian(lin, x, { method }).data).toBeAllclose(A, { rtol: 0, atol: method === "forward" ? 1e-6 : 1e-9 });
+    }
+    expect(numericalJacobian(lin, x).data).toBeAllclose(A, { rtol: 1e-13 });
+  });
+
+  it("costs n+1 calls (forward), 2n (central); Richardson shares its calls between outputs", () => {
+    const count = (f: (v: Float64Array) => number[] | number, method: Method) => {
+      let calls = 0;
+      numericalJacobian((v) => (calls++, f(v)), X3, { method });
+      return calls;
+    };
+    const g = w6(A35, 3, 5);
+    expect(count(g, "forward")).toBe(4);
+    expect(count(g, "central")).toBe(6);
+    const one = (v: Float64Array) => g(v)[0];
+    // Five copies of one output take exactly the calls of one; five different outputs at most ~60 a coordinate.
+    expect(count((v) => Array(5).fill(one(v)), "richardson")).toBe(count(one, "richardson"));
+    const five = count(g, "richardson");
+    expect(five).toBeGreaterThan(6);
+    expect(five).toBeLessThanOrEqual(1 + 3 * (2 * 10 * 3 + 20));
+  });
+
+  it("takes a scalar or one-element result as m = 1, agreeing with numericalGrad", () => {
+    const asArray = (v: Float64Array) => [rosenbrock(v)], asTyped = (v: Float64Array) => Float64Array.of(rosenbrock(v));
+    for (const method of METHODS) {
+      const want = numericalGrad(rosenbrock, X5, { method });
+      for (const f of [rosenbrock, asArray, asTyped]) {
+        const J = numericalJacobian(f, X5, { method });
+        expect([J.rows, J.cols]).toEqual([1, 5]);
+        expect(Array.from(J.data)).toEqual(Array.from(want));
+      }
+    }
+  });
+
+  it("handles n = 0 (one call, to learn m) and m = 0", () => {
+    expect(numericalJacobian(() => [1, 2, 3], [])).toEqual({ data: new Float64Array(0), rows: 3, cols: 0 });
+    expect(numericalJacobian(() => [], [1, 2])).toEqual({ data: new Float64Array(0), rows: 0, cols: 2 });
+  });
+
+  it("never mutates x, hands f a private copy, and copies a result buffer f reuses", () => {
+    const x = Float64Array.from(X3), frozen = Object.freeze([...X3]);
+    const out = new Float64Array(5), g = w6(A35, 3, 5);
+    let seen: Float64Array | undefined;
+    const reusing = (v: Float64Array) => ((seen = v), out.set(g(v)), out);
+    for (const method of METHODS) {
+      expect(numericalJacobian(reusing, x, { method }).data).toBeAllclose(w6J(A35, 3, 5, X3), { rtol: 1e-6, atol: 1e-6 });
+      expect(numericalJacobian(g, frozen, { method }).rows).toBe(5);
+    }
+    expect(Array.from(x)).toEqual(X3);
+    expect(frozen).toEqual(X3);
+    expect(seen).not.toBe(x);
+  });
+
+  it("propagates NaN in one output to that output's row only", () => {
+    const f = (v: Float64Array) => [v[0] * v[1], v[1] > 0 ? NaN : 1];
+    for (const method of METHODS) {
+      const { data } = numericalJacobian(f, [2, 3], { method });
+      expect(Array.from(data.subarray(0, 2))).toBeAllclose([3, 2], { rtol: 1e-6 });
+      expect(data[2]).toBeNaN();
+      expect(data[3]).toBeNaN();
+    }
+  });
+
+  it("throws a clear error for bad f, x, options or results", () => {
+    expect(() => numericalJacobian(42 as never, [1])).toThrow(/f must be a function/);
+    expect(() => numericalJacobian(polar, [1, NaN])).toThrow(/x\[1\] must be finite/);
+    expect(() => numericalJacobian(polar, "12" as never)).toThrow(TypeError);
+    expect(() => numericalJacobian(polar, [1, 2], { method: "backward" as Method })).toThrow(/method must be one of/);
+    expect(() => numericalJacobian(polar, [1, 2], { h: 0 })).toThrow(/h must be a finite positive number/);
+    expect(() => numericalJacobian(polar, [1e10, 2], { method: "central", h: 1e-20 })).toThrow(/too small/);
+    const bad = (v: unknown) => () => v as number;
+    expect(() => numericalJacobian(bad("1"), [1])).toThrow(/must return a number or an array-like of numbers, got string/);
+    expect(() => numericalJacobian(bad({}), [1])).toThrow(TypeError);
+    expect(() => numericalJacobian(bad(null), [1])).toThrow(/got null/);
+    expect(() => numericalJacobian(bad([1, "2"]), [1])).toThrow(/got string as output 1/);
+    const ragged = (v: Float64Array) => (v[1] === 2 ? [1, 2] : [1, 2, 3]);
+    for (const method of METHODS) {
+      expect(() => numericalJacobian(ragged, [1, 2], { method })).toThrow(RangeError);
+      expect(() => numericalJacobian(ragged, [1, 2], { method })).toThrow(/returned \d outputs with x\[\d\] = .*, but \d on its first call/);
+    }
   });
 });

@@ -1,6 +1,6 @@
 /**
- * @file Numerical-differences baseline: finite-difference derivatives, gradients and
- * gradient checking for PLAIN JavaScript functions. It is the oracle the tests use to
+ * @file Numerical-differences baseline: finite-difference derivatives, gradients, Jacobians
+ * and gradient checking for PLAIN JavaScript functions. It is the oracle the tests use to
  * check automatic derivatives, and one of the "four ways to get a gradient" (numerical
  * differences: O(n) calls of f per gradient, noisy in the step h). All arithmetic is
  * float64; the file is independent of the tape and imports nothing from the library.
@@ -103,15 +103,15 @@ function toVector(x: unknown, name: string): Float64Array {
   return out;
 }
 
-/** Forward quotient; fx may pass a cached f(x) (numericalGrad reuses one f(x) for all n). */
-function forwardQuotient(f: ScalarFn, x: number, h: number | undefined, fx?: number): number {
+/** Forward quotient (f(x+h)-f(x))/h. */
+function forwardQuotient(f: ScalarFn, x: number, h: number | undefined): number {
   const step = resolvePositive(h, SQRT_EPS * Math.max(1, Math.abs(x)), "h");
   // NOTE: divide by the step actually taken, (x+h)-x, which is exact in float64; dividing
   // by the nominal h would add an avoidable representation error of up to eps|x|/h.
   const xp = x + step;
   const dx = xp - x;
   if (dx === 0) throw new RangeError(`h = ${step} is too small: x + h rounds to x = ${x}`);
-  return (call(f, xp) - (fx ?? call(f, x))) / dx;
+  return (call(f, xp) - call(f, x)) / dx;
 }
 
 /** Forward difference (f(x+h)-f(x))/h; default h = sqrt(eps)*max(1,|x|). */
@@ -240,34 +240,7 @@ export function numericalGrad(
   x: Float64Array | readonly number[],
   opts: { method?: Method; h?: number } = {},
 ): Float64Array {
-  requireFunction(f);
-  const method = resolveMethod(opts.method);
-  // f only ever sees this private copy; each coordinate is restored after every call.
-  const w = toVector(x, "x");
-  const grad = new Float64Array(w.length);
-  const evalAt = (i: number, t: number): number => {
-    const xi = w[i];
-    w[i] = t;
-    try {
-      const v: unknown = f(w);
-      if (typeof v !== "number") {
-        throw new TypeError(`f must return a number, got ${describe(v)} with x[${i}] = ${t}`);
-      }
-      return v;
-    } finally {
-      w[i] = xi;
-    }
-  };
-  // Forward differences share one f(x): n + 1 calls instead of 2n.
-  const f0 = method === "forward" && w.length > 0 ? evalAt(0, w[0]) : NaN;
-  for (let i = 0; i < w.length; i++) {
-    const along: ScalarFn = (t) => evalAt(i, t);
-    grad[i] =
-      method === "forward"
-        ? forwardQuotient(along, w[i], opts.h, f0)
-        : numericalDerivative(along, w[i], { method, h: opts.h });
-  }
-  return grad;
+  return differences(f, x, opts, true).data;
 }
 
 /** Result of checkGrad: the verdict, the worst errors (NaN if any component is NaN), and both gradients. */
@@ -341,4 +314,97 @@ export function checkGrad(
     }
   }
   return { ok, maxAbsErr, maxRelErr, worstIndex, analytic: a, numeric };
+}
+
+/** f's outputs as a fresh Float64Array (f may reuse its result buffer), checked against m, the length of its first result (-1: none yet). */
+function outputsOf(v: unknown, m: number, at: string, scalar: boolean): Float64Array {
+  if (scalar && typeof v !== "number") throw new TypeError(`f must return a number, got ${describe(v)} ${at}`);
+  const a = (typeof v === "number" ? [v] : v) as ArrayLike<unknown>;
+  if (a === null || typeof a !== "object" || typeof a.length !== "number") {
+    throw new TypeError(`f must return a number or an array-like of numbers, got ${describe(v)} ${at}`);
+  }
+  if (m >= 0 && a.length !== m) throw new RangeError(`f returned ${a.length} outputs ${at}, but ${m} on its first call`);
+  const out = new Float64Array(a.length);
+  for (let k = 0; k < a.length; k++) {
+    if (typeof a[k] !== "number") throw new TypeError(`f must return numbers, got ${describe(a[k])} as output ${k} ${at}`);
+    out[k] = a[k] as number;
+  }
+  return out;
+}
+
+/** The Jacobian by per-coordinate differences; `scalar` insists f returns a number (numericalGrad). */
+function differences(
+  f: (x: Float64Array) => unknown,
+  x: Float64Array | readonly number[],
+  opts: { method?: Method; h?: number },
+  scalar: boolean,
+): { data: Float64Array; rows: number; cols: number } {
+  requireFunction(f);
+  const method = resolveMethod(opts.method);
+  const w = toVector(x, "x"); // f only ever sees this private copy; each coordinate is restored after every call
+  const n = w.length;
+  if (n === 0) return { data: new Float64Array(0), rows: scalar ? 1 : outputsOf(f(w), -1, "at x", false).length, cols: 0 };
+  let m = -1;
+  const evalAt = (i: number, t: number): Float64Array => {
+    const xi = w[i];
+    w[i] = t;
+    try {
+      const y = outputsOf(f(w), m, `with x[${i}] = ${t}`, scalar);
+      m = y.length;
+      return y;
+    } finally {
+      w[i] = xi;
+    }
+  };
+  // Forward differences share one f(x) (n + 1 calls instead of 2n); Richardson needs it to know m.
+  const fx = method === "central" ? undefined : evalAt(0, w[0]);
+  const column = (i: number): Float64Array => {
+    const xi = w[i];
+    if (method === "richardson") {
+      // Every output's tableau takes the same steps until it stops, so a cache of f along x[i] shares the calls.
+      const seen = new Map([[xi, fx!]]);
+      const along = (r: number) => (t: number) => {
+        let y = seen.get(t);
+        if (!y) seen.set(t, (y = evalAt(i, t)));
+        return y[r];
+      };
+      return fx!.map((_, r) => richardson(along(r), xi, { h: opts.h }).value);
+    }
+    const forward = method === "forward";
+    const step = resolvePositive(opts.h, (forward ? SQRT_EPS : CBRT_EPS) * Math.max(1, Math.abs(xi)), "h");
+    const xp = xi + step, xm = forward ? xi : xi - step, dx = xp - xm; // the steps actually taken, as forwardQuotient
+    if (dx === 0) throw new RangeError(`h = ${step} is too small: x[${i}] ± h round to x[${i}] = ${xi}`);
+    const yp = evalAt(i, xp), ym = fx ?? evalAt(i, xm);
+    return yp.map((v, r) => (v - ym[r]) / dx);
+  };
+  const cols = Array.from({ length: n }, (_, i) => column(i));
+  const data = new Float64Array(m * n);
+  cols.forEach((c, i) => c.forEach((v, r) => (data[r * n + i] = v)));
+  return { data, rows: m, cols: n };
+}
+
+/**
+ * Jacobian of f: R^n -> R^m (f returns m numbers, or a number when m = 1) by per-coordinate differences, row-major m × n as adtape's `jacobian` gives it, in n + 1 calls of f (forward), 2n (central), or, for Richardson, one call for f(x) plus per coordinate the calls of the most demanding output's Ridders tableaux (at most ~60 and a few domain probes), since the outputs share f's values.
+ * @example
+ * ```ts
+ * import { numericalJacobian } from "adtape/baselines/numeric";
+ * const polar = ([r, t]: Float64Array) => [r * Math.cos(t), r * Math.sin(t)]; // (r, θ) -> (x, y)
+ * const J = numericalJacobian(polar, [2, 0.5], { method: "central" }); // 4 calls of polar
+ * [J.rows, J.cols]; // [2, 2]
+ * J.data; // ≈ [cos 0.5, -2 sin 0.5, sin 0.5, 2 cos 0.5], to ~1e-10
+ * ```
+ */
+export function numericalJacobian(
+  f: (x: Float64Array) => ArrayLike<number> | number,
+  x: Float64Array | readonly number[],
+  opts: { method?: Method; h?: number } = {},
+): {
+  /** ∂f_j/∂x_i at data[j * cols + i]. */
+  data: Float64Array;
+  /** m, the outputs. */
+  rows: number;
+  /** n, the inputs. */
+  cols: number;
+} {
+  return differences(f, x, opts, false);
 }
