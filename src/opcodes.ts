@@ -1,6 +1,6 @@
 /** @file The scalar op codes, in a module of their own so that the tensor layer can name them without an import cycle through ops.ts. */
 
-/** Op codes, identical to `enum Op` in assembly/ops.ts (checked against the engine's exports on load). */
+/** Op codes, identical to `enum Op` in assembly/ops.ts (checked against the engine's exports on load). @internal */
 export const Op = {
   Const: 0, Input: 1, Add: 2, Sub: 3, Mul: 4, Div: 5, Neg: 6, Pow: 7,
   Exp: 8, Log: 9, Log1p: 10, Expm1: 11, Sqrt: 12, Sin: 13, Cos: 14, Tan: 15,

@@ -17,12 +17,12 @@ type Primitive = Uncapitalize<Exclude<OpName, "Const" | "Input">>;
 
 /** A first-partial rule written with adtape ops, so that a nested transform can record a reverse sweep
  * onto an outer trace and differentiate it again: (x, y) are the operands (a handle, a constant number,
- * or 0 for none), v is the node itself, `stored` its partials as the engine computed them. */
+ * or 0 for none), v is the node itself, `stored` its partials as the engine computed them. @internal */
 export type Partials = (x: Operand, y: Operand, v: Scalar, stored: [number, number]) => [Operand, Operand];
 
 /** A primitive's row on the TS side: its op code, how many operands it takes, whether it branches (a
  * compiled tape re-checks which branch it took, as it does for the comparisons `lt` … `eq`), and its
- * partials written with adtape ops (they must equal the AS row's first partials). */
+ * partials written with adtape ops (they must equal the AS row's first partials). @internal */
 export interface OpDef {
   readonly code: number;
   readonly arity: 1 | 2;
@@ -35,7 +35,7 @@ export interface OpDef {
 const ZERO: Partials = () => [0, 0];
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 
-/** The op table: one row per primitive; the mapped type makes the compiler name a missing row. */
+/** The op table: one row per primitive; the mapped type makes the compiler name a missing row. @internal */
 export const table = {
   add: { code: Op.Add, arity: 2, d: () => [1, 1] }, // d(x+y) = dx + dy
   sub: { code: Op.Sub, arity: 2, d: () => [1, -1] }, // d(x-y) = dx - dy
@@ -93,17 +93,17 @@ export const table = {
   custom: { code: Op.Custom, arity: 2, d: (_, __, ___, stored) => stored }, // the rule's partials, as constants
 } as const satisfies { [K in Primitive]: OpDef };
 
-/** The TS row of each op code (undefined for the leaves, Const and Input). */
+/** The TS row of each op code (undefined for the leaves, Const and Input). @internal */
 export const rowOf: (OpDef | undefined)[] = [];
 for (const row of Object.values(table) as OpDef[]) rowOf[row.code] = row;
 
 whenLoaded(checkOpCodes);
 
-/** Names of op codes, for error messages (`BranchChanged` names the guard's op). */
+/** Names of op codes, for error messages (`BranchChanged` names the guard's op). @internal */
 export const opName: string[] = [];
 for (const [name, row] of Object.entries(table)) opName[row.code] = name;
 
-/** Whether op `code` is a branch point that a compiled tape guards (max, min, abs). */
+/** Whether op `code` is a branch point that a compiled tape guards (max, min, abs). @internal */
 export const branches = new Uint8Array(256);
 for (const row of Object.values(table) as OpDef[]) if (row.branches) branches[row.code] = 1;
 
@@ -117,13 +117,29 @@ function checkOpCodes(e: Engine): void {
   }
 }
 
-/** A one-operand op: numbers in give a number (a constant); a handle in gives a handle. */
+/**
+ * A one-operand op: numbers in give a number (a constant); a handle in gives a handle.
+ * @example
+ * ```ts
+ * const op: ad.ops.Unary = ad.sin;
+ * op(0); // → 0
+ * ad.grad((v: ad.Tensor) => op(v).sum())([0, 0]); // → [1, 1]
+ * ```
+ */
 export interface Unary {
   (x: number): number;
   (x: Operand): Scalar;
   (x: TensorLike): Tensor<"nd">;
 }
-/** A two-operand op, likewise; a tensor operand makes it elementwise, with NumPy broadcasting. */
+/**
+ * A two-operand op, likewise; a tensor operand makes it elementwise, with NumPy broadcasting.
+ * @example
+ * ```ts
+ * const op: ad.ops.Binary = ad.mul;
+ * op(2, 3); // → 6
+ * ad.grad((v: ad.Tensor) => op(v, [1, 2]).sum())([5, 5]); // → [1, 2]
+ * ```
+ */
 export interface Binary {
   (x: number, y: number): number;
   (x: Operand, y: Operand): Scalar;
@@ -140,7 +156,7 @@ function runRow(code: number, x: number, y: number): Float64Array {
   return scratch;
 }
 
-/** Evaluates a row of the engine's op table at numbers: [value, dx, dy, dxx, dxy, dyy] (a fresh array). */
+/** Evaluates a row of the engine's op table at numbers: [value, dx, dy, dxx, dxy, dyy] (a fresh array). @internal */
 export function evalRow(code: number, x: number, y = 0): Float64Array {
   return runRow(code, x, y).slice();
 }
@@ -225,26 +241,331 @@ function comparison(code: number): (x: Operand, y: Operand) => boolean {
   };
 }
 
-export const add = binary(Op.Add), sub = binary(Op.Sub), mul = binary(Op.Mul), div = binary(Op.Div);
-export const pow = binary(Op.Pow), atan2 = binary(Op.Atan2), min = binary(Op.Min), max = binary(Op.Max);
-export const neg = unary(Op.Neg), exp = unary(Op.Exp), log = unary(Op.Log), log1p = unary(Op.Log1p);
-export const expm1 = unary(Op.Expm1), sqrt = unary(Op.Sqrt), sin = unary(Op.Sin), cos = unary(Op.Cos);
-export const tan = unary(Op.Tan), tanh = unary(Op.Tanh), asin = unary(Op.Asin), acos = unary(Op.Acos);
-export const atan = unary(Op.Atan), abs = unary(Op.Abs), erf = unary(Op.Erf), lgamma = unary(Op.Lgamma);
-/** σ(x) = 1 / (1 + e⁻ˣ). */
+// One statement per op: typedoc gives every declarator of a statement that statement's doc comment.
+/**
+ * x + y.
+ * @example
+ * ```ts
+ * ad.add(2, 3); // → 5
+ * ad.grad((x: ad.Scalar) => ad.add(x, x))(1); // → 2
+ * ```
+ */
+export const add = binary(Op.Add);
+/**
+ * x − y.
+ * @example
+ * ```ts
+ * ad.sub(2, 3); // → -1
+ * ad.grad((x: ad.Scalar) => ad.sub(1, x))(5); // → -1
+ * ```
+ */
+export const sub = binary(Op.Sub);
+/**
+ * x · y.
+ * @example
+ * ```ts
+ * ad.grad((v: ad.Tensor) => ad.mul(v.at(0), v.at(1)))([2, 3]); // → [3, 2]
+ * ```
+ */
+export const mul = binary(Op.Mul);
+/**
+ * x / y.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.div(1, x))(2); // → -0.25
+ * ```
+ */
+export const div = binary(Op.Div);
+/**
+ * xʸ; ∂/∂x is 0 where y = 0, and ∂/∂y is 0 at x = 0 for y > 0.
+ * @example
+ * ```ts
+ * ad.grad((v: ad.Tensor) => ad.pow(v.at(0), v.at(1)))([2, 3]); // → [12, 8 * Math.LN2]
+ * ```
+ */
+export const pow = binary(Op.Pow);
+/**
+ * The angle of the point (y, x) in (−π, π], as `Math.atan2(x, y)`.
+ * @example
+ * ```ts
+ * ad.atan2(1, 1); // → Math.PI / 4
+ * ad.grad((v: ad.Tensor) => ad.atan2(v.at(0), v.at(1)))([1, 1]); // → [0.5, -0.5]
+ * ```
+ */
+export const atan2 = binary(Op.Atan2);
+/**
+ * The smaller of x and y; at a tie the whole derivative goes to x (a compiled tape guards the branch).
+ * @example
+ * ```ts
+ * ad.grad((v: ad.Tensor) => ad.min(v.at(0), v.at(1)))([2, 2]); // → [1, 0]
+ * ```
+ */
+export const min = binary(Op.Min);
+/**
+ * The larger of x and y; at a tie the whole derivative goes to x (a compiled tape guards the branch).
+ * @example
+ * ```ts
+ * ad.grad((v: ad.Tensor) => ad.max(v.at(0), v.at(1)))([1, 3]); // → [0, 1]
+ * ```
+ */
+export const max = binary(Op.Max);
+/**
+ * −x.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.neg(x))(3); // → -1
+ * ```
+ */
+export const neg = unary(Op.Neg);
+/**
+ * eˣ.
+ * @example
+ * ```ts
+ * ad.exp(1); // → Math.E
+ * ad.grad((x: ad.Scalar) => ad.exp(x))(0); // → 1
+ * ```
+ */
+export const exp = unary(Op.Exp);
+/**
+ * The natural logarithm of x.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.log(x))(4); // → 0.25
+ * ```
+ */
+export const log = unary(Op.Log);
+/**
+ * log(1 + x), accurate for x near 0.
+ * @example
+ * ```ts
+ * ad.log1p(1e-20); // → 1e-20
+ * ad.grad((x: ad.Scalar) => ad.log1p(x))(1); // → 0.5
+ * ```
+ */
+export const log1p = unary(Op.Log1p);
+/**
+ * eˣ − 1, accurate for x near 0.
+ * @example
+ * ```ts
+ * ad.expm1(1e-20); // → 1e-20
+ * ad.grad((x: ad.Scalar) => ad.expm1(x))(0); // → 1
+ * ```
+ */
+export const expm1 = unary(Op.Expm1);
+/**
+ * √x; its derivative at 0 is +∞.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.sqrt(x))(4); // → 0.25
+ * ```
+ */
+export const sqrt = unary(Op.Sqrt);
+/**
+ * sin x.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.sin(x))(0); // → 1
+ * ```
+ */
+export const sin = unary(Op.Sin);
+/**
+ * cos x.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.cos(x))(Math.PI / 2); // → -1
+ * ```
+ */
+export const cos = unary(Op.Cos);
+/**
+ * tan x.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.tan(x))(Math.PI / 4); // → 2
+ * ```
+ */
+export const tan = unary(Op.Tan);
+/**
+ * tanh x.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.tanh(x))(0); // → 1
+ * ```
+ */
+export const tanh = unary(Op.Tanh);
+/**
+ * arcsin x, for x in [−1, 1].
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.asin(x))(0.6); // → 1.25
+ * ```
+ */
+export const asin = unary(Op.Asin);
+/**
+ * arccos x, for x in [−1, 1].
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.acos(x))(0.6); // → -1.25
+ * ```
+ */
+export const acos = unary(Op.Acos);
+/**
+ * arctan x.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.atan(x))(1); // → 0.5
+ * ```
+ */
+export const atan = unary(Op.Atan);
+/**
+ * |x|, with abs′(0) = 0 (a compiled tape guards the sign).
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.abs(x))(-2); // → -1
+ * ad.grad((x: ad.Scalar) => ad.abs(x))(0); // → 0
+ * ```
+ */
+export const abs = unary(Op.Abs);
+/**
+ * The error function, (2/√π) ∫₀ˣ e^(−t²) dt.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.erf(x))(0); // → 2 / Math.sqrt(Math.PI)
+ * ```
+ */
+export const erf = unary(Op.Erf);
+/**
+ * log|Γ(x)| for all real x; its derivative is `digamma`.
+ * @example
+ * ```ts
+ * ad.lgamma(5); // → Math.log(24)
+ * ad.grad((x: ad.Scalar) => ad.lgamma(x))(1); // → -0.5772156649015329 — −γ
+ * ```
+ */
+export const lgamma = unary(Op.Lgamma);
+/**
+ * σ(x) = 1 / (1 + e⁻ˣ).
+ * @example
+ * ```ts
+ * ad.sigmoid(0); // → 0.5
+ * ad.grad((x: ad.Scalar) => ad.sigmoid(x))(0); // → 0.25
+ * ```
+ */
 export const sigmoid = unary(Op.Sigmoid);
-/** ψ(x) = d/dx log|Γ(x)|, and its derivative ψ'(x) (the partials of lgamma, as ops of their own). */
-export const digamma = unary(Op.Digamma), trigamma = unary(Op.Trigamma);
-/** The value of x with zero derivative. */
+/**
+ * ψ(x) = d/dx log|Γ(x)|, the partial of lgamma as an op of its own (so lgamma nests).
+ * @example
+ * ```ts
+ * ad.digamma(1); // → -0.5772156649015329 — −γ
+ * ```
+ */
+export const digamma = unary(Op.Digamma);
+/**
+ * ψ′(x), the derivative of digamma as an op of its own (so lgamma nests to third order).
+ * @example
+ * ```ts
+ * ad.trigamma(1); // → Math.PI ** 2 / 6
+ * ```
+ */
+export const trigamma = unary(Op.Trigamma);
+/**
+ * The value of x with zero derivative.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.mul(x, ad.stopGradient(x)))(3); // → 3
+ * ```
+ */
 export const stopGradient = unary(Op.StopGradient);
-/** Masks: 0/1 handles with no derivative, for `where`. */
-export const less = binary(Op.Less), lessEqual = binary(Op.LessEqual), greater = binary(Op.Greater);
-export const greaterEqual = binary(Op.GreaterEqual), equal = binary(Op.Equal);
-/** Comparisons for control flow: booleans that record guards. */
-export const lt = comparison(Op.Less), le = comparison(Op.LessEqual), gt = comparison(Op.Greater);
-export const ge = comparison(Op.GreaterEqual), eq = comparison(Op.Equal);
+/**
+ * The mask x < y: 1 or 0 with no derivative, for `where`.
+ * @example
+ * ```ts
+ * ad.less(1, 2); // → 1
+ * ad.grad((x: ad.Scalar) => ad.where(ad.less(x, 0), ad.neg(x), x))(-3); // → -1
+ * ```
+ */
+export const less = binary(Op.Less);
+/**
+ * The mask x ≤ y: 1 or 0 with no derivative, for `where`.
+ * @example
+ * ```ts
+ * ad.lessEqual(2, 2); // → 1
+ * ```
+ */
+export const lessEqual = binary(Op.LessEqual);
+/**
+ * The mask x > y: 1 or 0 with no derivative, for `where`.
+ * @example
+ * ```ts
+ * ad.greater(1, 2); // → 0
+ * ```
+ */
+export const greater = binary(Op.Greater);
+/**
+ * The mask x ≥ y: 1 or 0 with no derivative, for `where`.
+ * @example
+ * ```ts
+ * ad.greaterEqual(2, 2); // → 1
+ * ```
+ */
+export const greaterEqual = binary(Op.GreaterEqual);
+/**
+ * The mask x = y: 1 or 0 with no derivative, for `where`.
+ * @example
+ * ```ts
+ * ad.equal(2, 3); // → 0
+ * ```
+ */
+export const equal = binary(Op.Equal);
+/**
+ * x < y as a boolean, for control flow; it records a guard, which a compiled tape re-checks on replay.
+ * @example
+ * ```ts
+ * const f = (x: ad.Scalar) => (ad.lt(x, 0) ? ad.neg(x) : ad.square(x));
+ * [ad.grad(f)(-2), ad.grad(f)(3)]; // → [-1, 6]
+ * ```
+ */
+export const lt = comparison(Op.Less);
+/**
+ * x ≤ y as a boolean, for control flow; it records a guard.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => (ad.le(x, 1) ? x : ad.mul(2, x)))(1); // → 1
+ * ```
+ */
+export const le = comparison(Op.LessEqual);
+/**
+ * x > y as a boolean, for control flow; it records a guard.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => (ad.gt(x, 0) ? ad.log(x) : x))(2); // → 0.5
+ * ```
+ */
+export const gt = comparison(Op.Greater);
+/**
+ * x ≥ y as a boolean, for control flow; it records a guard.
+ * @example
+ * ```ts
+ * ad.ge(2, 2); // → true
+ * ```
+ */
+export const ge = comparison(Op.GreaterEqual);
+/**
+ * x = y as a boolean, for control flow; it records a guard.
+ * @example
+ * ```ts
+ * ad.eq(1, 2); // → false
+ * ```
+ */
+export const eq = comparison(Op.Equal);
 
-/** Selects a where mask ≠ 0, else b; both branches are recorded, and the one not taken gets exactly zero derivative. */
+/**
+ * Selects a where mask ≠ 0, else b; both branches are recorded, and the one not taken gets exactly zero derivative.
+ * @example
+ * ```ts
+ * ad.where(ad.greater(2, 0), 10, 20); // → 10
+ * ad.grad((x: ad.Scalar) => ad.where(ad.greater(x, 0), ad.sqrt(x), 0))(0); // → 0 — not NaN, though sqrt′(0) = ∞
+ * ```
+ */
 export function where(mask: Operand | boolean, a: number, b: number): number;
 export function where(mask: Operand | boolean, a: Operand, b: Operand): Operand;
 export function where(mask: TensorLike | boolean, a: TensorLike, b: TensorLike): Tensor<"nd">;
@@ -258,13 +579,40 @@ export function where(mask: unknown, a: unknown, b: unknown): unknown {
 }
 
 // Composed ops: built from primitives, no rules of their own.
-/** x². */
+/**
+ * x².
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.square(x))(3); // → 6
+ * ```
+ */
 export const square = ((x: Operand) => mul(x, x)) as Unary;
-/** log(1 + eˣ), evaluated without overflow: x + log1p(e⁻ˣ) for x > 0, log1p(eˣ) otherwise. */
+/**
+ * log(1 + eˣ), evaluated without overflow: x + log1p(e⁻ˣ) for x > 0, log1p(eˣ) otherwise.
+ * @example
+ * ```ts
+ * ad.softplus(1000); // → 1000
+ * ad.grad((x: ad.Scalar) => ad.softplus(x))(0); // → 0.5
+ * ```
+ */
 export const softplus = ((x: Operand) => where(greater(x, 0), add(x, log1p(exp(neg(x)))), log1p(exp(x)))) as Unary;
-/** max(0, x), with relu'(0) = 0 (a tie sends the derivative to the constant 0). */
+/**
+ * max(0, x), with relu'(0) = 0 (a tie sends the derivative to the constant 0).
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => ad.relu(x))(2); // → 1
+ * ad.grad((x: ad.Scalar) => ad.relu(x))(0); // → 0
+ * ```
+ */
 export const relu = ((x: Operand) => max(0, x)) as Unary;
-/** √(x² + y²). */
+/**
+ * √(x² + y²).
+ * @example
+ * ```ts
+ * ad.hypot(3, 4); // → 5
+ * ad.grad((v: ad.Tensor) => ad.hypot(v.at(0), v.at(1)))([3, 4]); // → [0.6, 0.8]
+ * ```
+ */
 export const hypot = ((x: Operand, y: Operand) => sqrt(add(mul(x, x), mul(y, y)))) as Binary;
 
 const unaries = { neg, exp, log, log1p, expm1, sqrt, sin, cos, tan, tanh, asin, acos, atan, abs, erf, lgamma, digamma, trigamma, stopGradient, square, sigmoid, softplus, relu };
@@ -288,8 +636,19 @@ for (const [name, f] of Object.entries({ ...binaries, ...comparisons })) {
 
 /** The chained forms on tensors: every elementwise op, and the tensor ops that take one tensor first. */
 const tensorMethods = {
-  matmul: (x: Tensor<TensorKind>, y: TensorLike, o?: MatmulOptions) => matmul(x, y, o),
-  sum, mean, amax, amin, logsumexp, softmax, logSoftmax, dot, norm, reshape, transpose, slice, gather, broadcastTo,
+  /** {@inheritDoc matmul} */ matmul: (x: Tensor<TensorKind>, y: TensorLike, o?: MatmulOptions) => matmul(x, y, o),
+  sum,
+  /** {@inheritDoc mean} */ mean,
+  amax, amin, logsumexp,
+  /** {@inheritDoc softmax} */ softmax,
+  /** {@inheritDoc logSoftmax} */ logSoftmax,
+  /** {@inheritDoc dot} */ dot,
+  /** {@inheritDoc norm} */ norm,
+  /** {@inheritDoc reshape} */ reshape,
+  /** {@inheritDoc transpose} */ transpose,
+  /** {@inheritDoc slice} */ slice,
+  /** {@inheritDoc gather} */ gather,
+  /** {@inheritDoc broadcastTo} */ broadcastTo,
 };
 type Rest<F> = F extends (x: never, ...rest: infer R) => infer Y ? (...rest: R) => Y : never;
 type TensorChained = { [K in keyof typeof unaries]: () => Tensor<"nd"> } & {
