@@ -6,18 +6,51 @@ import { asTensor, traceFor } from "./handle.js";
 import { map, reduce, reshape, concat, gather, matmul, type Out } from "./ops.js";
 import { fmt, normAxis, sizeOf } from "./shape.js";
 
+/** An axis, or a list of axes (negative ones count from the end). @inline */
 type Axis = number | readonly number[];
 
-/** Σ of x over `axis` (all axes when omitted). */
+/**
+ * Σ of x over `axis` (all axes when omitted).
+ * @example
+ * ```ts
+ * const X = ad.tensor([[1, 2, 3], [4, 5, 6]]);
+ * ad.vjp((x: ad.Tensor<"nd">) => x.sum(1))(X)[0].data; // → [6, 15]
+ * ad.grad((x: ad.Tensor<"nd">) => x.sum())(X).data; // → [1, 1, 1, 1, 1, 1]
+ * ```
+ */
 export const sum = (x: unknown, axis?: Axis, keepDims = false): Out => reduce(TOp.Sum, "sum", x, axis, keepDims);
-/** The largest element over `axis`; its derivative goes to the first maximal element. */
+/**
+ * The largest element over `axis`; its derivative goes to the first maximal element.
+ * @example
+ * ```ts
+ * ad.valueAndGrad((x: ad.Tensor) => x.amax())([1, 3, 3]); // → [3, [0, 1, 0]]
+ * ```
+ */
 export const amax = (x: unknown, axis?: Axis, keepDims = false): Out => reduce(TOp.Max, "max", x, axis, keepDims);
-/** The smallest element over `axis`; its derivative goes to the first minimal element. */
+/**
+ * The smallest element over `axis`; its derivative goes to the first minimal element.
+ * @example
+ * ```ts
+ * ad.valueAndGrad((x: ad.Tensor) => x.amin())([2, 1, 1]); // → [1, [0, 1, 0]]
+ * ```
+ */
 export const amin = (x: unknown, axis?: Axis, keepDims = false): Out => reduce(TOp.Min, "min", x, axis, keepDims);
-/** log Σ exp(x) over `axis`, computed without overflow. */
+/**
+ * log Σ exp(x) over `axis`, computed without overflow.
+ * @example
+ * ```ts
+ * ad.valueAndGrad((x: ad.Tensor) => x.logsumexp())([1000, 1000]); // → [1000 + Math.LN2, [0.5, 0.5]]
+ * ```
+ */
 export const logsumexp = (x: unknown, axis?: Axis, keepDims = false): Out => reduce(TOp.LogSumExp, "logsumexp", x, axis, keepDims);
 
-/** The mean of x over `axis` (all axes when omitted). */
+/**
+ * The mean of x over `axis` (all axes when omitted).
+ * @example
+ * ```ts
+ * ad.valueAndGrad((x: ad.Tensor) => x.mean())([1, 2, 3, 6]); // → [3, [0.25, 0.25, 0.25, 0.25]]
+ * ```
+ */
 export function mean(x: unknown, axis?: Axis, keepDims = false): Out {
   const s = sum(x, axis, keepDims);
   const h = asTensor(s.trace, x, "mean");
@@ -25,17 +58,35 @@ export function mean(x: unknown, axis?: Axis, keepDims = false): Out {
   return map(Op.Div, "mean", s, count);
 }
 
-/** exp(x) / Σ exp(x) along `axis` (default the last): exp(x − logsumexp(x)). */
+/**
+ * exp(x) / Σ exp(x) along `axis` (default the last): exp(x − logsumexp(x)).
+ * @example
+ * ```ts
+ * ad.vjp((x: ad.Tensor) => x.softmax())([0, Math.LN2])[0].data; // → [1 / 3, 2 / 3]
+ * ```
+ */
 export function softmax(x: unknown, axis = -1): Out {
   return map(Op.Exp, "softmax", logSoftmax(x, axis));
 }
 
-/** x − logsumexp(x) along `axis` (default the last). */
+/**
+ * x − logsumexp(x) along `axis` (default the last).
+ * @example
+ * ```ts
+ * ad.vjp((x: ad.Tensor) => x.logSoftmax())([0, 0])[0].data; // → [-Math.LN2, -Math.LN2]
+ * ```
+ */
 export function logSoftmax(x: unknown, axis = -1): Out {
   return map(Op.Sub, "logSoftmax", x, logsumexp(x, axis, true));
 }
 
-/** The inner product of two vectors (a 0-d tensor). */
+/**
+ * The inner product of two vectors (a 0-d tensor).
+ * @example
+ * ```ts
+ * ad.valueAndGrad((x: ad.Tensor) => x.dot([1, 2]))([3, 4]); // → [11, [1, 2]]
+ * ```
+ */
 export function dot(x: unknown, y: unknown): Out {
   const t = traceFor([x, y], "dot");
   const a = asTensor(t, x, "dot"), b = asTensor(t, y, "dot");
@@ -43,19 +94,37 @@ export function dot(x: unknown, y: unknown): Out {
   return reshape(matmul(a, b), []);
 }
 
-/** The Euclidean norm √Σx² over `axis` (all when omitted). Its derivative at 0 is NaN (√'(0) = ∞). */
+/**
+ * The Euclidean norm √Σx² over `axis` (all when omitted). Its derivative at 0 is NaN (√'(0) = ∞).
+ * @example
+ * ```ts
+ * ad.valueAndGrad((x: ad.Tensor) => x.norm())([3, 4]); // → [5, [0.6, 0.8]]
+ * ```
+ */
 export function norm(x: unknown, axis?: Axis, keepDims = false): Out {
   return map(Op.Sqrt, "norm", sum(map(Op.Mul, "norm", x, x), axis, keepDims));
 }
 
-/** The mean squared difference of a and b (broadcast). */
+/**
+ * The mean squared difference of a and b (broadcast).
+ * @example
+ * ```ts
+ * ad.valueAndGrad((x: ad.Tensor) => ad.mse(x, [1, 1]))([2, 3]); // → [2.5, [1, 2]]
+ * ```
+ */
 export function mse(a: unknown, b: unknown): Out {
   const d = map(Op.Sub, "mse", a, b);
   return mean(map(Op.Mul, "mse", d, d));
 }
 
 /** The mean over the batch of −Σ labels·logSoftmax(logits) along `axis`; `labels` is a tensor of
- * probabilities shaped like logits, or one integer class per row (logits 2-D, classes along the last axis). */
+ * probabilities shaped like logits, or one integer class per row (logits 2-D, classes along the last axis).
+ * @example
+ * ```ts
+ * const logits = ad.tensor([[0, 0], [0, Math.log(3)]]); // softmax rows: [1/2, 1/2], [1/4, 3/4]
+ * ad.valueAndGrad((z: ad.Tensor<"nd">) => ad.crossEntropy(z, [0, 1]))(logits)[0]; // → (Math.LN2 + Math.log(4 / 3)) / 2
+ * ```
+ */
 export function crossEntropy(logits: unknown, labels: unknown, axis = -1): Out {
   const t = traceFor([logits, labels], "crossEntropy");
   const z = asTensor(t, logits, "crossEntropy");
@@ -80,7 +149,14 @@ export function crossEntropy(logits: unknown, labels: unknown, axis = -1): Out {
   return map(Op.Neg, "crossEntropy", mean(perRow));
 }
 
-/** The tensors (all one shape) stacked along a new `axis`. */
+/**
+ * The tensors (all one shape) stacked along a new `axis`.
+ * @example
+ * ```ts
+ * const [y] = ad.vjp((x: ad.Tensor) => ad.stack([x, x.neg()], 1))([1, 2]);
+ * [y.shape, y.data]; // → [[2, 2], [1, -1, 2, -2]]
+ * ```
+ */
 export function stack(xs: readonly unknown[], axis = 0): Out {
   if (!Array.isArray(xs) || xs.length === 0) throw new InputError("stack: expected a non-empty array of tensors", "xs");
   const t = traceFor(xs, "stack");

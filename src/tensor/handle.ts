@@ -4,10 +4,19 @@ import { AdError, InputError, StaleHandleError } from "../errors.js";
 import { checkShape, sizeOf, fmt } from "./shape.js";
 import { TOp } from "./codes.js";
 
-/** A tensor's plain value: its elements, row-major, and its shape. What `tensor()` makes and what tensor gradients and outputs come back as. */
+/**
+ * A tensor's plain value: its elements, row-major, and its shape. What `tensor()` makes and what tensor gradients and outputs come back as.
+ * @example
+ * ```ts
+ * const t = ad.tensor([[1, 2, 3], [4, 5, 6]]);
+ * [t.shape, t.size, t.data[3]]; // → [[2, 3], 6, 4]
+ * ```
+ */
 export class TensorData {
   constructor(
+    /** The elements, row-major. */
     readonly data: Float64Array,
+    /** The length of each axis ([] for a 0-d tensor). */
     readonly shape: number[],
   ) {}
 
@@ -18,26 +27,42 @@ export class TensorData {
 }
 
 /** What kind of plain value a tensor handle reads back as: a vector input stays a `Float64Array`; anything
- * made by `tensor()` or a tensor op is `TensorData`. (A type-level tag only.) */
+ * made by `tensor()` or a tensor op is `TensorData`. (A type-level tag only.)
+ * @example
+ * ```ts
+ * ad.grad((v: ad.Tensor<"vector">) => v.sum())(new Float64Array(2)); // → [1, 1] — a Float64Array
+ * ad.grad((t: ad.Tensor<"nd">) => t.sum())(ad.tensor([1, 2])) instanceof ad.TensorData; // → true
+ * ```
+ */
 export type TensorKind = "vector" | "nd";
 
 /** A tensor on a trace: its elements live as consecutive scalar nodes (an input), in the tensor arena (an op's
- * result), or both once an op or `.at` needed the other form. */
+ * result), or both once an op or `.at` needed the other form.
+ * @example
+ * ```ts
+ * const f = (W: ad.Tensor<"nd">) => W.matmul([1, 1]).square().sum(); // ‖W·1‖²
+ * ad.grad(f)(ad.tensor([[1, 2], [3, 4]])).data; // → [6, 6, 14, 14]
+ * ```
+ */
 export class Tensor<K extends TensorKind = "vector"> {
+  /** @internal */
   declare readonly kind?: K;
   /** First of `size` consecutive scalar nodes holding the elements, or -1. */
   private scalars: number;
   /** Offset of the elements in the tensor arena, or -1. */
   private arena: number;
 
+  /** @internal */
   constructor(
+    /** @internal */
     readonly trace: Trace,
+    /** The length of each axis ([] for a 0-d tensor). */
     readonly shape: readonly number[],
     scalars: number,
     arena: number,
-    /** Whether any input reaches this tensor (constants need no backward kernels). */
+    /** Whether any input reaches this tensor (constants need no backward kernels). @internal */
     readonly needsGrad: boolean,
-    /** Whether it reads back as TensorData (else a Float64Array: a vector input). */
+    /** Whether it reads back as TensorData (else a Float64Array: a vector input). @internal */
     readonly structured: boolean,
   ) {
     this.scalars = scalars;
@@ -59,7 +84,7 @@ export class Tensor<K extends TensorKind = "vector"> {
     return this.shape.length;
   }
 
-  /** The first of the scalar nodes holding the elements, recording them (one `item` node each) if needed. */
+  /** The first of the scalar nodes holding the elements, recording them (one `item` node each) if needed. @internal */
   get base(): number {
     if (this.scalars < 0) {
       const t = traceOf(this);
@@ -68,17 +93,17 @@ export class Tensor<K extends TensorKind = "vector"> {
     return this.scalars;
   }
 
-  /** The first scalar node of an input tensor (no recording), or -1 when its elements live in the arena. */
+  /** The first scalar node of an input tensor (no recording), or -1 when its elements live in the arena. @internal */
   get inputBase(): number {
     return this.scalars;
   }
 
-  /** The arena offset of the elements (no recording), or -1. */
+  /** The arena offset of the elements (no recording), or -1. @internal */
   get arenaOffset(): number {
     return this.arena;
   }
 
-  /** The arena offset of the elements, recording a `pack` of its scalar nodes if needed. */
+  /** The arena offset of the elements, recording a `pack` of its scalar nodes if needed. @internal */
   get off(): number {
     if (this.arena < 0) {
       const t = traceOf(this);
@@ -90,7 +115,13 @@ export class Tensor<K extends TensorKind = "vector"> {
   }
 
   /** Element i of a vector, or the element at full index (i, j, …) of an n-D tensor (one index into an n-D tensor
-   * counts in its flattened elements), as a Scalar. */
+   * counts in its flattened elements), as a Scalar.
+   * @example
+   * ```ts
+   * ad.grad((v: ad.Tensor) => v.at(0).mul(v.at(-1)))([2, 3, 4]); // → [4, 0, 2]
+   * ad.grad((m: ad.Tensor<"nd">) => m.at(1, 0))(ad.tensor([[1, 2], [3, 4]])).data; // → [0, 0, 1, 0]
+   * ```
+   */
   at(i: number, ...more: number[]): Scalar;
   at(i: number): Scalar {
     // NOTE: one index into a vector input is the hot path of scalar-style code (W3 takes two per term): no rest
@@ -111,7 +142,14 @@ export class Tensor<K extends TensorKind = "vector"> {
     return new Scalar(t, t.items(off, k, 1));
   }
 
-  /** The elements as Scalars, in row-major order. */
+  /**
+   * The elements as Scalars, in row-major order.
+   * @example
+   * ```ts
+   * const sumOfSquares = (v: ad.Tensor) => [...v].reduce<ad.Operand>((s, x) => ad.add(s, x.square()), 0) as ad.Scalar;
+   * ad.grad(sumOfSquares)([1, 2]); // → [2, 4]
+   * ```
+   */
   *[Symbol.iterator](): IterableIterator<Scalar> {
     for (let i = 0; i < this.size; i++) yield this.at(i);
   }
@@ -125,7 +163,7 @@ export class Tensor<K extends TensorKind = "vector"> {
     return t.region.tv.slice(this.arena, this.arena + this.size);
   }
 
-  /** The same elements under another shape (no copy, no node). */
+  /** The same elements under another shape (no copy, no node). @internal */
   view(shape: readonly number[]): Tensor<"nd"> {
     return new Tensor<"nd">(this.trace, shape, this.scalars, this.arena, this.needsGrad, true);
   }
@@ -157,7 +195,15 @@ function nestedShape(x: unknown, path: string): number[] {
   return [x.length, ...inner];
 }
 
-/** Makes a tensor value from data (a Float64Array or number[] with `shape`, or nested arrays whose shape is inferred). Used inside a transformed function as a constant, or passed as an input (its gradient comes back as TensorData). */
+/**
+ * Makes a tensor value from data (a Float64Array or number[] with `shape`, or nested arrays whose shape is inferred). Used inside a transformed function as a constant, or passed as an input (its gradient comes back as TensorData).
+ * @example
+ * ```ts
+ * ad.tensor([[1, 2], [3, 4]]).shape; // → [2, 2]
+ * ad.tensor(new Float64Array(6), [2, 3]).shape; // → [2, 3]
+ * ad.tensor(5).shape; // → [] — 0-d
+ * ```
+ */
 export function tensor(data: Float64Array | readonly unknown[] | number, shape?: readonly number[]): TensorData {
   const dims = checkShape(shape ?? nestedShape(data, "data"));
   const flat = new Float64Array(sizeOf(dims));
@@ -184,7 +230,14 @@ export function tensor(data: Float64Array | readonly unknown[] | number, shape?:
   return new TensorData(flat, dims);
 }
 
-/** Anything a tensor op accepts: a handle, a constant (TensorData, Float64Array, number[]), or a number or Scalar (broadcast). */
+/**
+ * Anything a tensor op accepts: a handle, a constant (TensorData, Float64Array, number[]), or a number or Scalar (broadcast).
+ * @example
+ * ```ts
+ * const w: ad.TensorLike = [1, 2]; // a constant vector
+ * ad.grad((x: ad.Tensor) => ad.mul(x, w).sum())([5, 5]); // → [1, 2]
+ * ```
+ */
 export type TensorLike = Tensor<TensorKind> | TensorData | Float64Array | readonly number[] | Scalar | number;
 
 /** Whether x is a tensor operand rather than a scalar one. */

@@ -20,7 +20,12 @@ function linalgScratch(t: Trace, N: number, nrhs: number): number {
 }
 
 /** The lower-triangular L with A = L·Lᵀ, for symmetric positive definite A (only its lower triangle is read; the
- * derivatives, second order too, are those of chol(½(A + Aᵀ)), split evenly between the triangles). NaN when A is not positive definite. */
+ * derivatives, second order too, are those of chol(½(A + Aᵀ)), split evenly between the triangles). NaN when A is not positive definite.
+ * @example
+ * ```ts
+ * ad.vjp((A: ad.Tensor<"nd">) => ad.cholesky(A))(ad.tensor([[4, 2], [2, 5]]))[0].data; // → [2, 0, 1, 2]
+ * ```
+ */
 export function cholesky(a: unknown): Out {
   const { h, N, t } = square(a, "cholesky");
   const ao = h.off;
@@ -29,7 +34,13 @@ export function cholesky(a: unknown): Out {
   return new Tensor<"nd">(t, [N, N], -1, off, h.needsGrad, true);
 }
 
-/** X with A·X = B (B a matrix N×k or a vector of N), by LU with partial pivoting; NaN when A is singular. */
+/**
+ * X with A·X = B (B a matrix N×k or a vector of N), by LU with partial pivoting; NaN when A is singular.
+ * @example
+ * ```ts
+ * ad.vjp((A: ad.Tensor<"nd">) => ad.solve(A, [1, 2]))(ad.tensor([[2, 0], [0, 4]]))[0].data; // → [0.5, 0.5]
+ * ```
+ */
 export function solve(a: unknown, b: unknown): Out {
   const { h, N, t } = square(a, "solve");
   const rhs = asTensor(t, b, "solve");
@@ -42,7 +53,13 @@ export function solve(a: unknown, b: unknown): Out {
   return new Tensor<"nd">(t, rhs.shape.slice(), -1, off, h.needsGrad || rhs.needsGrad, true);
 }
 
-/** log|det A| (a 0-d tensor), from an LU factorization; −∞ when A is singular. */
+/**
+ * log|det A| (a 0-d tensor), from an LU factorization; −∞ when A is singular.
+ * @example
+ * ```ts
+ * ad.valueAndGrad((A: ad.Tensor<"nd">) => ad.logdet(A))(ad.tensor([[2, 0], [0, 4]])); // → [Math.log(8), [0.5, 0, 0, 0.25]] — ∇ = A⁻ᵀ
+ * ```
+ */
 export function logdet(a: unknown): Out {
   const { h, N, t } = square(a, "logdet");
   const ao = h.off;

@@ -12,7 +12,7 @@ import { Op } from "../opcodes.js";
 import { broadcastShapes, broadcastStrides, collapse, sizeOf, stridesOf, normAxis, fmt, checkShape } from "./shape.js";
 
 type T = Tensor<TensorKind>;
-/** A tensor op's result handle. */
+/** A tensor op's result handle. @inline */
 export type Out = Tensor<"nd">;
 
 /** Scalar op codes whose tensor result carries no derivative (masks and stopGradient). */
@@ -55,13 +55,29 @@ export function map(code: number, name: string, x: unknown, y?: unknown): Out {
   return result(t, shape, off, ga || gb);
 }
 
-/** Options of `matmul`: multiply by the transpose of an operand without materialising it. */
+/**
+ * Options of `matmul`: multiply by the transpose of an operand without materialising it.
+ * @example
+ * ```ts
+ * const opts: ad.MatmulOptions = { transposeB: true };
+ * ad.vjp((x: ad.Tensor) => ad.matmul(x, ad.tensor([[1, 2], [3, 4]]), opts))([1, 1])[0].data; // → [3, 7]
+ * ```
+ */
 export interface MatmulOptions {
+  /** Multiply by aᵀ (its last two axes swapped) instead of a. */
   transposeA?: boolean;
+  /** Multiply by bᵀ (its last two axes swapped) instead of b. */
   transposeB?: boolean;
 }
 
-/** Matrix product op(a)·op(b) of 2-D tensors, or batched over leading axes (equal batch shapes, or one operand 2-D); a 1-D operand is a row (a) or column (b) vector. */
+/**
+ * Matrix product op(a)·op(b) of 2-D tensors, or batched over leading axes (equal batch shapes, or one operand 2-D); a 1-D operand is a row (a) or column (b) vector.
+ * @example
+ * ```ts
+ * ad.grad((W: ad.Tensor<"nd">) => ad.matmul(W, [1, 2]).sum())(ad.tensor([[1, 0], [0, 1]])).data; // → [1, 2, 1, 2]
+ * ad.vjp((W: ad.Tensor<"nd">) => W.matmul(W, { transposeA: true }))(ad.tensor([[1, 2], [3, 4]]))[0].data; // → [10, 14, 14, 20]
+ * ```
+ */
 export function matmul(x: unknown, y: unknown, opts: MatmulOptions = {}): Out {
   const t = traceFor([x, y], "matmul");
   let a = asTensor(t, x, "matmul"), b = asTensor(t, y, "matmul");
@@ -135,7 +151,14 @@ function strided(t: Trace, x: T, shape: readonly number[], base: number, strides
   return result(t, shape, off, x.needsGrad);
 }
 
-/** The axes of x permuted (reversed when `perm` is omitted). */
+/**
+ * The axes of x permuted (reversed when `perm` is omitted).
+ * @example
+ * ```ts
+ * const [y] = ad.vjp((x: ad.Tensor<"nd">) => x.transpose())(ad.tensor([[1, 2, 3], [4, 5, 6]]));
+ * [y.shape, y.data]; // → [[3, 2], [1, 4, 2, 5, 3, 6]]
+ * ```
+ */
 export function transpose(x: unknown, perm?: readonly number[]): Out {
   const t = traceFor([x], "transpose");
   const h = asTensor(t, x, "transpose");
@@ -145,7 +168,13 @@ export function transpose(x: unknown, perm?: readonly number[]): Out {
   return strided(t, h, p.map((a) => h.shape[a]), 0, p.map((a) => s[a]));
 }
 
-/** x broadcast to `shape` (NumPy rules); its gradient sums over the broadcast axes. */
+/**
+ * x broadcast to `shape` (NumPy rules); its gradient sums over the broadcast axes.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Tensor) => x.broadcastTo([3, 2]).sum())([1, 2]); // → [3, 3]
+ * ```
+ */
 export function broadcastTo(x: unknown, shape: readonly number[]): Out {
   const t = traceFor([x], "broadcastTo");
   const h = asTensor(t, x, "broadcastTo");
@@ -155,7 +184,14 @@ export function broadcastTo(x: unknown, shape: readonly number[]): Out {
   return strided(t, h, target, 0, broadcastStrides(h.shape, target));
 }
 
-/** The block of x starting at `begin` with `size` elements per axis (-1: to the end); numbers for a vector. Every bound is checked. */
+/**
+ * The block of x starting at `begin` with `size` elements per axis (-1: to the end); numbers for a vector. Every bound is checked.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Tensor) => x.slice(1, 2).sum())([1, 2, 3, 4]); // → [0, 1, 1, 0]
+ * ad.vjp((m: ad.Tensor<"nd">) => m.slice([0, 1], [2, -1]))(ad.tensor([[1, 2, 3], [4, 5, 6]]))[0].data; // → [2, 3, 5, 6]
+ * ```
+ */
 export function slice(x: unknown, begin: number | readonly number[], size?: number | readonly number[]): Out {
   const t = traceFor([x], "slice");
   const h = asTensor(t, x, "slice");
@@ -175,7 +211,13 @@ export function slice(x: unknown, begin: number | readonly number[], size?: numb
   return strided(t, h, shape, b.reduce((acc, v, i) => acc + v * s[i], 0), s);
 }
 
-/** The slices of x at `indices` along `axis` (negative indices count from the end); every index is checked. */
+/**
+ * The slices of x at `indices` along `axis` (negative indices count from the end); every index is checked.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Tensor) => x.gather([0, 0, -1]).sum())([1, 2, 3]); // → [2, 0, 1]
+ * ```
+ */
 export function gather(x: unknown, indices: ArrayLike<number>, axis = 0): Out {
   const t = traceFor([x], "gather");
   const h = asTensor(t, x, "gather");
@@ -194,7 +236,13 @@ export function gather(x: unknown, indices: ArrayLike<number>, axis = 0): Out {
   return result(t, shape, off, h.needsGrad);
 }
 
-/** The tensors joined along an existing `axis`; every other axis must agree. */
+/**
+ * The tensors joined along an existing `axis`; every other axis must agree.
+ * @example
+ * ```ts
+ * ad.vjp((x: ad.Tensor) => ad.concat([x, x.mul(10)]))([1, 2])[0].data; // → [1, 2, 10, 20]
+ * ```
+ */
 export function concat(xs: readonly unknown[], axis = 0): Out {
   if (!Array.isArray(xs) || xs.length === 0) throw new InputError("concat: expected a non-empty array of tensors", "xs");
   const t = traceFor(xs, "concat");
@@ -213,7 +261,13 @@ export function concat(xs: readonly unknown[], axis = 0): Out {
   return result(t, shape, off, hs.some((h) => h.needsGrad));
 }
 
-/** x with a new shape of the same size (-1 once: inferred); no copy, no node. */
+/**
+ * x with a new shape of the same size (-1 once: inferred); no copy, no node.
+ * @example
+ * ```ts
+ * ad.vjp((x: ad.Tensor) => x.reshape([2, -1]))([1, 2, 3, 4, 5, 6])[0].shape; // → [2, 3]
+ * ```
+ */
 export function reshape(x: unknown, shape: readonly number[]): Out {
   const t = traceFor([x], "reshape");
   const h = asTensor(t, x, "reshape");
