@@ -8,13 +8,41 @@
  * that imports it; the core runtime never does.
  */
 import {
-  parse, type OperatorNode, type FunctionNode,
+  parse, derivative, simplify, ConstantNode, SymbolNode, OperatorNode, FunctionNode, ParenthesisNode,
   isConstantNode, isSymbolNode, isOperatorNode, isFunctionNode, isParenthesisNode, type MathNode,
 } from "mathjs";
 import * as ops from "../ops.js";
-import { Scalar, describe, type Operand } from "../trace.js";
+import { Scalar, describe, type Operand, type Trace } from "../trace.js";
 import { Tensor } from "../tensor/handle.js";
-import { InputError } from "../errors.js";
+import { withRecording } from "../transforms/vjp.js";
+import { AdError, InputError, OutputError } from "../errors.js";
+
+type Emit = (x: MathNode, y: MathNode) => MathNode;
+const op = (o: "+" | "-" | "*" | "/" | "^", fn: "add" | "subtract" | "multiply" | "divide" | "pow") => (x: MathNode, y: MathNode): MathNode => new OperatorNode(o, fn, [x, y]);
+const add = op("+", "add"), sub = op("-", "subtract"), mul = op("*", "multiply"), div = op("/", "divide"), pow = op("^", "pow");
+const neg = (x: MathNode): MathNode => new OperatorNode("-", "unaryMinus", [x]);
+const call = (name: string) => (x: MathNode): MathNode => new FunctionNode(name, [x]);
+// NOTE: a negative constant goes in parentheses: mathjs prints ConstantNode(-3) ^ 2 as "-3 ^ 2", which parses as −9.
+const num = (c: number): MathNode => (c < 0 ? new ParenthesisNode(new ConstantNode(c)) : new ConstantNode(c));
+
+/** Each adtape op as a mathjs expression of its operands, written with what mathjs's `derivative` knows (mathjs 15:
+ * + − * / ^, unary −, exp log sqrt, trigonometric and hyperbolic functions and their inverses, abs); null where
+ * there is no such form: erf, the gamma family, min, max, comparisons, where, custom rules (the mapped type makes
+ * the compiler name a missing op). */
+const SYMBOLIC: { readonly [K in keyof typeof ops.table]: Emit | null } = {
+  add, sub, mul, div, neg, pow,
+  exp: call("exp"), log: call("log"), sqrt: call("sqrt"), sin: call("sin"), cos: call("cos"), tan: call("tan"),
+  tanh: call("tanh"), asin: call("asin"), acos: call("acos"), atan: call("atan"),
+  abs: call("abs"), // NOTE: mathjs differentiates it as abs(x)/x: NaN at 0, where adtape's abs'(0) = 0
+  log1p: (x) => call("log")(add(num(1), x)), // mathjs's derivative knows no log1p, expm1, sigmoid or atan2
+  expm1: (x) => sub(call("exp")(x), num(1)),
+  sigmoid: (x) => div(num(1), add(num(1), call("exp")(neg(x)))),
+  // NOTE: atan2(x, y) = 2 atan(x / (√(x² + y²) + y)), the half-angle form, holds in every quadrant but on its cut
+  // x = 0, y ≤ 0 (0/0 there); near the cut the sum cancels and loses digits.
+  atan2: (x, y) => mul(num(2), call("atan")(div(x, add(call("sqrt")(add(pow(x, num(2)), pow(y, num(2)))), y)))),
+  min: null, max: null, erf: null, lgamma: null, digamma: null, trigamma: null, stopGradient: null,
+  less: null, lessEqual: null, greater: null, greaterEqual: null, equal: null, whereTrue: null, whereFalse: null, custom: null,
+};
 
 type Num = (...a: number[]) => number;
 type Ad = (...a: Operand[]) => Operand;
@@ -186,7 +214,8 @@ export function fromExpression(text: string, variables?: string[]): { f: (x: any
  * @example
  * ```ts
  * evaluateExpression("x^2 + sqrt(x + 3)", 1);                   // 3
- * evaluateExpression(symbolicDerivative(f, [1, 2], { wrt: "x1" }), [1, 2], ["x0", "x1"]);
+ * const d = symbolicDerivative((v: ad.Tensor) => v.at(0).mul(v.at(1)), [1, 2], { wrt: "x1" }); // "x0 * 1"
+ * evaluateExpression(d, [5, 7], ["x0", "x1"]);    // 5 (d has no x1: name the variables)
  * ```
  */
 export function evaluateExpression(node: MathNode | string, x: number | ArrayLike<number>, variables?: string[]): number {
@@ -197,4 +226,159 @@ export function evaluateExpression(node: MathNode | string, x: number | ArrayLik
   const ok = typeof x === "number" ? vars.length <= 1 : values.length === vars.length && values.every((v) => typeof v === "number");
   if (!ok) throw new InputError(`expected ${vars.length} number(s) for ${vars.join(", ") || "no variables"}, got ${describe(x)}${typeof x === "object" ? ` of length ${values.length}` : ""}`);
   return interpret(root, 1, (name) => values[vars.indexOf(name)]) as number;
+}
+
+/** f's output node `top` on tape t as a mathjs tree. A node the tape uses twice is one object in two places (a
+ * tree to mathjs, counted twice by countOps), except as both operands of one op: mathjs's product rule tells
+ * operands apart by identity, so the second is a clone. */
+function expressionOf(t: Trace, top: number, inputs: Map<number, string>): MathNode {
+  const need = new Uint8Array(top + 1);
+  const missing = new Set<string>();
+  need[top] = 1;
+  for (let i = top; i > 0; i--) {
+    if (!need[i]) continue;
+    if (t.b[i] < 0) throw new AdError("TENSOR_MODE", `toExpression runs through scalar ops only, and node ${i} is a tensor op; read a vector input's elements with .at(i)`);
+    const name = ops.opName[t.op[i]] as keyof typeof ops.table | undefined;
+    if (!name) continue; // an input or a constant leaf
+    if (!SYMBOLIC[name]) missing.add(name.startsWith("where") ? "where" : name);
+    need[t.a[i]] = 1;
+    if (ops.table[name].arity === 2) need[t.b[i]] = 1;
+  }
+  if (missing.size) {
+    throw new AdError("UNSUPPORTED_OP", `no symbolic form that mathjs can differentiate for ${[...missing].join(", ")} (f's output depends on ${missing.size > 1 ? "them" : "it"})`);
+  }
+  const node: MathNode[] = [];
+  for (let i = 0; i <= top; i++) {
+    if (!need[i]) continue;
+    const name = ops.opName[t.op[i]] as keyof typeof ops.table | undefined;
+    if (!name) node[i] = t.op[i] === ops.Op.Input ? new SymbolNode(inputs.get(i)!) : num(t.val[i]);
+    else {
+      // A constant operand rode in node i's value slot (index i, or 0 once computed); the trace kept it.
+      const arg = (k: number) => (k === i || k === 0 ? num(t.constants!.get(i) ?? 0) : node[k]);
+      const x = arg(t.a[i]), y = ops.table[name].arity === 2 ? arg(t.b[i]) : x;
+      node[i] = SYMBOLIC[name]!(x, y === x ? y.clone() : y);
+    }
+  }
+  return node[top];
+}
+
+/**
+ * Records f (written with adtape ops) once at x and returns its output as a mathjs expression tree, its variables
+ * ("x" for a number input; x0, x1, … for a vector, or `opts.names`) and the nodes adtape recorded (the same count as
+ * `compile(f, x).stats.nodes`: node 0, the tape's constant zero, included). Control flow is frozen at x, as on the
+ * tape; a subexpression the tape computes once appears in the tree at every use (that is the swell).
+ *
+ * @example
+ * ```ts
+ * const { expr, variables, tapeNodes } = toExpression((x: ad.Scalar) => x.mul(x).sin(), 0.5);
+ * expr.toString();                                // "sin(x * x)"; variables ["x"], tapeNodes 4
+ * toExpression((v: ad.Tensor) => v.at(0).sub(v.at(1)), [1, 2]).expr.toString(); // "x0 - x1"
+ * ```
+ */
+export function toExpression<H extends Scalar | Tensor>(
+  f: (x: H) => unknown,
+  x: number | Float64Array | number[],
+  opts: { names?: string[] } = {},
+): { expr: MathNode; variables: string[]; tapeNodes: number } {
+  const vector = x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === "number"));
+  if (typeof x !== "number" && !vector) throw new InputError(`toExpression takes a number or a vector (Float64Array or number[]), got ${describe(x)}`);
+  const n = typeof x === "number" ? 1 : x.length;
+  const variables = opts.names !== undefined ? checkNames(opts.names, "names") : typeof x === "number" ? ["x"] : Array.from({ length: n }, (_, i) => `x${i}`);
+  if (variables.length !== n) throw new InputError(`expected ${n} name(s), one per input, got ${variables.length}`, "names");
+  const keep = (h: H) => {
+    h.trace.constants ??= new Map(); // keep the inline constants that compute would overwrite (as nested.ts does)
+    return f(h);
+  };
+  return withRecording(keep, x, ({ t, inputs, like, outs }) => {
+    if (outs.length !== 1) throw new OutputError(`toExpression needs one output value; f returned ${outs.length}`);
+    const nodes = inputs instanceof Scalar ? [inputs.idx] : [...(inputs as Tensor)].map((s) => s.idx);
+    const expr = outs[0] < 0 ? num(like as number) : expressionOf(t, outs[0], new Map(nodes.map((k, i) => [k, variables[i]])));
+    return { expr, variables, tapeNodes: t.n };
+  });
+}
+
+function wrtOf(variables: string[], wrt: string | undefined): string {
+  const v = wrt ?? variables[0];
+  if (!variables.includes(v)) throw new InputError(`${JSON.stringify(v)} is not one of the variables (${variables.join(", ") || "none"})`, "wrt");
+  return v;
+}
+
+/**
+ * The symbolic derivative of f's output with respect to one variable (default the first): mathjs's `derivative` of
+ * `toExpression(f, x).expr`, raw by default, or passed through mathjs's `simplify` (slow: seconds from a few
+ * layers of a deep composition).
+ *
+ * @example
+ * ```ts
+ * const d = symbolicDerivative((x: ad.Scalar) => x.mul(x).sin(), 0.5);
+ * d.toString();                                   // "(1 * x + x * 1) * cos(x * x)"
+ * symbolicDerivative((v: ad.Tensor) => v.at(0).mul(v.at(1)), [1, 2], { wrt: "x1", simplify: true }).toString(); // "x0"
+ * ```
+ */
+export function symbolicDerivative<H extends Scalar | Tensor>(
+  f: (x: H) => unknown,
+  x: number | Float64Array | number[],
+  opts: { wrt?: string; simplify?: boolean; names?: string[] } = {},
+): MathNode {
+  const { expr, variables } = toExpression(f, x, opts);
+  const d = derivative(expr, wrtOf(variables, opts.wrt), { simplify: false });
+  return opts.simplify ? simplify(d) : d;
+}
+
+/**
+ * The number of operations (operator and function nodes) in an expression, counted as a tree: a node object that
+ * appears in several places counts at each.
+ *
+ * @example
+ * ```ts
+ * countOps(parse("x * (1 - x)"));                 // 2
+ * countOps(parse("sin(x)^2"));                    // 2
+ * ```
+ */
+export function countOps(node: MathNode): number {
+  if (!node || (node as { isNode?: unknown }).isNode !== true) throw new InputError(`expected a mathjs node, got ${describe(node)}`, "node");
+  const memo = new Map<MathNode, number>(); // per object: a shared subtree is walked once, however often it appears
+  const count = (n: MathNode): number => {
+    let c = memo.get(n);
+    if (c === undefined) {
+      let k = isOperatorNode(n) || isFunctionNode(n) ? 1 : 0;
+      n.forEach((child) => (k += count(child)));
+      memo.set(n, (c = k));
+    }
+    return c;
+  };
+  return count(node);
+}
+
+/**
+ * The swell figures for one function: the tape's nodes, the operations in f's expression and in its raw
+ * derivative, the milliseconds mathjs's `derivative` took, and with `simplify` the operations in the simplified
+ * derivative and the milliseconds `simplify` took.
+ *
+ * @example
+ * ```ts
+ * const logistic = (n: number) => (x: ad.Scalar) => {
+ *   let l: ad.Scalar = x;
+ *   for (let k = 0; k < n; k++) l = ad.mul(ad.mul(4, l), ad.sub(1, l));
+ *   return l;
+ * };
+ * expressionSwell(logistic(3), 0.3);              // { tapeNodes: 11, exprOps: 21, derivativeOps: 79, derivativeMs: … }
+ * ```
+ */
+export function expressionSwell<H extends Scalar | Tensor>(
+  f: (x: H) => unknown,
+  x: number | Float64Array | number[],
+  opts: { simplify?: boolean; wrt?: string; names?: string[] } = {},
+): { tapeNodes: number; exprOps: number; derivativeOps: number; simplifiedOps?: number; derivativeMs: number; simplifyMs?: number } {
+  const { expr, variables, tapeNodes } = toExpression(f, x, opts);
+  const wrt = wrtOf(variables, opts.wrt);
+  let t0 = performance.now();
+  const d = derivative(expr, wrt, { simplify: false });
+  const derivativeMs = performance.now() - t0;
+  const figures = { tapeNodes, exprOps: countOps(expr), derivativeOps: countOps(d), derivativeMs };
+  if (!opts.simplify) return figures;
+  t0 = performance.now();
+  const s = simplify(d);
+  const simplifyMs = performance.now() - t0;
+  return { ...figures, simplifiedOps: countOps(s), simplifyMs };
 }
