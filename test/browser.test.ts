@@ -7,34 +7,14 @@
  * `apt-get install -y chromium`). Needs `npm run build` first (npm test does it).
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { createServer, type Server } from "node:http";
 import { existsSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
-import { dirname, extname, join, resolve, sep } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AddressInfo } from "node:net";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromiumGate, closeSession, openSession, startServer, type PageLog, type Session, type TestServer } from "./browser-harness.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
-const haveChromium = existsSync(CHROMIUM);
-const inCI = Boolean(process.env.CI);
-const skip = !haveChromium && !inCI;
-const title = skip
-  ? `browser (SKIPPED: ${CHROMIUM} not found and CI is not set; install it with \`apt-get install -y chromium\`)`
-  : "browser: the built package in headless Chromium";
-if (skip) console.warn(`[browser.test] ${title}`);
-
-const MIME: Record<string, string> = {
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".map": "application/json; charset=utf-8",
-  ".json": "application/json; charset=utf-8",
-  ".ts": "text/plain; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".html": "text/html; charset=utf-8",
-};
+const { skip, title } = chromiumGate("browser", "browser: the built package in headless Chromium");
 
 /**
  * The page: imports the package, records what using it before init does, initialises, computes the examples and
@@ -87,52 +67,12 @@ interface PageResult {
   hasWebAssembly: boolean;
 }
 
-/** Serves "/" (the page) and files under /dist/ from the repo's dist/, nothing else; logs every request path. */
-function startServer(served: string[]): Promise<Server> {
-  const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
-    served.push(path);
-    try {
-      if (path === "/" || path === "/index.html") {
-        res.writeHead(200, { "content-type": MIME[".html"], "cache-control": "no-store" });
-        res.end(PAGE);
-        return;
-      }
-      if (path.startsWith("/dist/")) {
-        const file = resolve(dist, "." + path.slice("/dist".length));
-        if (file.startsWith(dist + sep) && (await stat(file)).isFile()) {
-          const body = await readFile(file);
-          res.writeHead(200, {
-            "content-type": MIME[extname(file)] ?? "application/octet-stream",
-            "cache-control": "no-store",
-          });
-          res.end(body);
-          return;
-        }
-      }
-    } catch {
-      // fall through to 404 (missing file)
-    }
-    res.writeHead(404, { "content-type": "text/plain" });
-    res.end("not found");
-  });
-  return new Promise((ok, fail) => {
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => ok(server));
-  });
-}
-
 describe.skipIf(skip)(title, () => {
-  let server: Server | undefined;
-  let browser: Browser | undefined;
-  let context: BrowserContext | undefined;
-  let page: Page | undefined;
+  let server: TestServer | undefined;
+  let session: Session | undefined;
   let origin = "";
-  const served: string[] = [];
-  const requests: string[] = [];
-  const consoleErrors: string[] = [];
-  const pageErrors: string[] = [];
-  const failedRequests: string[] = [];
+  let served: string[] = [];
+  let { requests, consoleErrors, pageErrors, failedRequests }: PageLog = { requests: [], consoleErrors: [], consoleWarnings: [], pageErrors: [], failedRequests: [] };
   let result: PageResult | undefined;
   let loadError: string | undefined;
 
@@ -141,36 +81,14 @@ describe.skipIf(skip)(title, () => {
     JSON.stringify({ loadError, pageErrors, consoleErrors, failedRequests, requests, served }, null, 2);
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`CI is set but ${CHROMIUM} is missing: install it with \`apt-get install -y chromium\``);
     if (!existsSync(join(dist, "index.js"))) throw new Error(`${dist}/index.js is missing: run \`npm run build\` first`);
 
-    server = await startServer(served);
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-    // launch() (not launchPersistentContext) runs Chromium on a fresh temporary profile that playwright deletes.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 30_000,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    context = await browser.newContext();
-    context.on("request", (r) => requests.push(r.url()));
-    context.on("requestfailed", (r) => failedRequests.push(`${r.url()}: ${r.failure()?.errorText ?? "?"}`));
-    page = await context.newPage();
-    page.on("console", (m) => {
-      if (m.type() === "error") consoleErrors.push(m.text());
-    });
-    page.on("pageerror", (e) => pageErrors.push(String(e.stack ?? e)));
+    // "/" (the page) and files under /dist/ from the repo's dist/, nothing else.
+    server = await startServer({ pages: { "/": PAGE, "/index.html": PAGE }, dirs: { "/dist/": dist } });
+    ({ origin, served } = server);
+    session = await openSession();
+    ({ requests, consoleErrors, pageErrors, failedRequests } = session.log);
+    const { page } = session;
 
     try {
       const resp = await page.goto(`${origin}/`, { waitUntil: "load", timeout: 30_000 });
@@ -187,13 +105,8 @@ describe.skipIf(skip)(title, () => {
   }, 60_000);
 
   afterAll(async () => {
-    await page?.close().catch(() => {});
-    await context?.close().catch(() => {});
-    await browser?.close().catch(() => {});
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((ok) => server!.close(() => ok()));
-    }
+    await closeSession(session);
+    await server?.close();
   }, 60_000);
 
   it("loads the page and the package without errors", () => {
