@@ -25,7 +25,14 @@ export {
   abs, min, max, erf, lgamma, digamma, trigamma, stopGradient, square, sigmoid, softplus, relu, hypot,
   lt, le, gt, ge, eq, less, lessEqual, greater, greaterEqual, equal, where,
 } from "./ops.js";
-/** Every op under one namespace (`ad.ops.sin`), alongside the named exports. */
+/**
+ * Every op under one namespace (`ad.ops.sin`), alongside the named exports.
+ * @example
+ * ```ts
+ * ad.ops.sin === ad.sin; // → true
+ * ad.grad((x: ad.Scalar) => ad.ops.mul(x, x))(3); // → 6
+ * ```
+ */
 export { ops };
 export {
   sgd, momentum, adam, lbfgs, strongWolfe, minimize, cloneTree,

@@ -161,20 +161,40 @@ export function scratch(e: Engine, bytes: number): number {
   return scratchPtr;
 }
 
-/** Caps the bytes tapes may hold; a recording that would pass it throws OutOfMemoryError. */
+/**
+ * Caps the bytes tapes may hold; a recording that would pass it throws OutOfMemoryError.
+ * @example
+ * ```ts
+ * ad.setMemoryLimit(2 ** 30); // 1 GiB of tapes (the default is 2 GiB)
+ * ```
+ */
 export function setMemoryLimit(bytes: number): void {
   if (!(bytes > 0) || !Number.isFinite(bytes)) throw new InputError(`limit must be a positive number of bytes, got ${bytes}`, "bytes");
   memoryLimit = Math.min(bytes, 2 ** 32 - 2 ** 26);
   need().setLimit(memoryLimit);
 }
 
-/** Linear-memory use: tape bytes now and at most (the high-water mark includes growth transients), the Wasm memory size, the most nodes one tape held, and bytes per node (tape bytes now ÷ those nodes). */
+/**
+ * Linear-memory use: tape bytes now and at most (the high-water mark includes growth transients), the Wasm memory size, the most nodes one tape held, and bytes per node (tape bytes now ÷ those nodes).
+ * @example
+ * ```ts
+ * ad.grad((v: ad.Tensor) => v.at(0).mul(v.at(1)))([2, 3]);
+ * ad.memoryStats().recordBytes; // → 33 — one scalar node: op, two operands, value, two partials
+ * ad.memoryStats().maxNodes > 0; // → true
+ * ```
+ */
 export function memoryStats(): {
+  /** Bytes the tapes and their arenas hold now. */
   bytesInUse: number;
+  /** The most bytes held at once (growth transients included). */
   highWater: number;
+  /** The size of the Wasm linear memory. */
   wasmBytes: number;
+  /** The most nodes one eager tape has held. */
   maxNodes: number;
+  /** `bytesInUse` ÷ `maxNodes` (NaN before any recording). */
   bytesPerNode: number;
+  /** Bytes of one scalar node's record. */
   recordBytes: number;
 } {
   const e = need();

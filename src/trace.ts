@@ -51,7 +51,14 @@ export interface CustomHook {
   bwd: (ct: number[]) => number[];
 }
 
-/** A value that ops accept: a handle or a plain number (a constant). */
+/**
+ * A value that ops accept: a handle or a plain number (a constant).
+ * @example
+ * ```ts
+ * const total = (xs: ad.Operand[]) => xs.reduce<ad.Operand>((s, x) => ad.add(s, x), 0);
+ * ad.grad((v: ad.Tensor) => total([v.at(0), 2, v.at(1)]) as ad.Scalar)([1, 1]); // → [1, 1]
+ * ```
+ */
 export type Operand = Scalar | number;
 
 /** One transform call's recording: node count, the "computed up to" mark, and views of the tape's arrays
@@ -287,10 +294,20 @@ export function describe(x: unknown): string {
   return typeof x;
 }
 
-/** A scalar on the tape: ops record through it; `.value` reads its number. */
+/**
+ * A scalar on the tape: ops record through it; `.value` reads its number.
+ * @example
+ * ```ts
+ * ad.grad((x: ad.Scalar) => x.mul(x).sin())(1); // → 2 * Math.cos(1) — chained ops
+ * ad.grad((x: ad.Scalar) => (x.value > 0 ? x : x.neg()))(-2); // → -1 — .value for plain JS control flow
+ * ```
+ */
 export class Scalar {
+  /** @internal */
   constructor(
+    /** @internal */
     readonly trace: Trace,
+    /** @internal */
     readonly idx: number,
   ) {}
 

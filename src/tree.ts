@@ -4,11 +4,25 @@ import { Tensor, TensorData, arenaLeaf, type TensorKind } from "./tensor/handle.
 import { fmt } from "./tensor/shape.js";
 import { InputError } from "./errors.js";
 
-/** What a transformed function may take: a number, a vector, or arrays and plain objects of them. */
+/**
+ * What a transformed function may take: a number, a vector, or arrays and plain objects of them.
+ * @example
+ * ```ts
+ * const params = { w: new Float64Array([1, 2]), b: 3 } satisfies ad.Tree;
+ * ad.grad((p: { w: ad.Tensor; b: ad.Scalar }) => p.w.at(0).mul(p.w.at(1)).add(p.b))(params); // → { w: [2, 1], b: 1 }
+ * ```
+ */
 export type Tree = number | Float64Array | readonly number[] | TensorData | readonly Tree[] | { readonly [key: string]: Tree };
 
 /** The input a transformed function takes, given the handles `f` receives (Scalar → number, Tensor → vector, trees alike;
- * inside another transform's f, handles too). */
+ * inside another transform's f, handles too).
+ * @example
+ * ```ts
+ * const f = (p: { w: ad.Tensor; b: ad.Scalar }) => p.w.sum().add(p.b);
+ * const x: ad.InputOf<{ w: ad.Tensor; b: ad.Scalar }> = { w: [1, 2], b: 3 }; // { w: Float64Array | number[] …, b: number }
+ * ad.valueAndGrad(f)(x)[0]; // → 6
+ * ```
+ */
 export type InputOf<H> = H extends Scalar
   ? number | Scalar
   : H extends Tensor<"nd">
@@ -17,7 +31,14 @@ export type InputOf<H> = H extends Scalar
       ? Float64Array | readonly number[] | Tensor | readonly Scalar[]
       : { readonly [K in keyof H]: InputOf<H[K]> };
 
-/** The gradient's type, given the handles `f` receives (Scalar → number, a vector Tensor → Float64Array, an n-D one → TensorData, trees alike). */
+/**
+ * The gradient's type, given the handles `f` receives (Scalar → number, a vector Tensor → Float64Array, an n-D one → TensorData, trees alike).
+ * @example
+ * ```ts
+ * const g: ad.GradOf<{ w: ad.Tensor; b: ad.Scalar }> = ad.grad((p: { w: ad.Tensor; b: ad.Scalar }) => p.w.sum().add(p.b))({ w: [1, 2], b: 3 });
+ * [g.w, g.b]; // → [[1, 1], 1] — g.w a Float64Array, g.b a number
+ * ```
+ */
 export type GradOf<H> = H extends Scalar
   ? number
   : H extends Tensor<"nd">

@@ -100,13 +100,25 @@ function start(instance: WebAssembly.Instance): Engine {
   return e;
 }
 
-/** Compiles and instantiates the engine synchronously (Node, workers; browsers allow it for small modules). */
+/**
+ * Compiles and instantiates the engine synchronously (Node, workers; browsers allow it for small modules).
+ * @example
+ * ```ts
+ * ad.initSync(); // no await; a no-op once loaded
+ * ```
+ */
 export function initSync(): void {
   if (engine) return;
   start(new WebAssembly.Instance(new WebAssembly.Module(bytes() as BufferSource), imports));
 }
 
-/** Compiles and instantiates the engine; works in Node and in browsers. */
+/**
+ * Compiles and instantiates the engine; works in Node and in browsers.
+ * @example
+ * ```ts
+ * await ad.init(); // required once in a browser; optional in Node, which loads on first use
+ * ```
+ */
 export async function init(): Promise<void> {
   if (engine) return;
   const { instance } = await WebAssembly.instantiate(bytes() as BufferSource, imports);
