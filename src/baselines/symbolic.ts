@@ -50,37 +50,16 @@ type Ad = (...a: Operand[]) => Operand;
 /** The operators (by mathjs `fn` name) and functions that strings may use: arity, float64 form (for
  * `evaluateExpression`), adtape op (for `fromExpression`); null where one side has no such function. */
 const FUNCTIONS: Record<string, readonly [arity: number, num: Num | null, ad: Ad | null]> = {
-  add: [2, (x, y) => x + y, ops.add],
-  subtract: [2, (x, y) => x - y, ops.sub],
-  multiply: [2, (x, y) => x * y, ops.mul],
-  divide: [2, (x, y) => x / y, ops.div],
-  pow: [2, Math.pow, ops.pow],
-  unaryMinus: [1, (x) => -x, ops.neg],
-  unaryPlus: [1, (x) => x, (x) => x],
-  exp: [1, Math.exp, ops.exp],
-  log: [1, Math.log, ops.log],
-  log1p: [1, Math.log1p, ops.log1p],
-  expm1: [1, Math.expm1, ops.expm1],
-  sqrt: [1, Math.sqrt, ops.sqrt],
-  sin: [1, Math.sin, ops.sin],
-  cos: [1, Math.cos, ops.cos],
-  tan: [1, Math.tan, ops.tan],
-  tanh: [1, Math.tanh, ops.tanh],
-  asin: [1, Math.asin, ops.asin],
-  acos: [1, Math.acos, ops.acos],
-  atan: [1, Math.atan, ops.atan],
-  atan2: [2, Math.atan2, ops.atan2],
-  abs: [1, Math.abs, ops.abs],
-  min: [2, Math.min, ops.min],
-  max: [2, Math.max, ops.max],
-  hypot: [2, Math.hypot, ops.hypot],
-  square: [1, (x) => x * x, ops.square],
-  sigmoid: [1, (x) => 1 / (1 + Math.exp(-x)), ops.sigmoid],
-  erf: [1, null, ops.erf],
-  lgamma: [1, null, ops.lgamma],
-  // mathjs writes the derivatives of tan and tanh with these
-  sec: [1, (x) => 1 / Math.cos(x), null],
-  sech: [1, (x) => 1 / Math.cosh(x), null],
+  add: [2, (x, y) => x + y, ops.add], subtract: [2, (x, y) => x - y, ops.sub],
+  multiply: [2, (x, y) => x * y, ops.mul], divide: [2, (x, y) => x / y, ops.div], pow: [2, Math.pow, ops.pow],
+  unaryMinus: [1, (x) => -x, ops.neg], unaryPlus: [1, (x) => x, (x) => x],
+  exp: [1, Math.exp, ops.exp], log: [1, Math.log, ops.log], log1p: [1, Math.log1p, ops.log1p], expm1: [1, Math.expm1, ops.expm1],
+  sqrt: [1, Math.sqrt, ops.sqrt], sin: [1, Math.sin, ops.sin], cos: [1, Math.cos, ops.cos], tan: [1, Math.tan, ops.tan],
+  tanh: [1, Math.tanh, ops.tanh], asin: [1, Math.asin, ops.asin], acos: [1, Math.acos, ops.acos], atan: [1, Math.atan, ops.atan],
+  atan2: [2, Math.atan2, ops.atan2], abs: [1, Math.abs, ops.abs], min: [2, Math.min, ops.min], max: [2, Math.max, ops.max],
+  hypot: [2, Math.hypot, ops.hypot], square: [1, (x) => x * x, ops.square], sigmoid: [1, (x) => 1 / (1 + Math.exp(-x)), ops.sigmoid],
+  erf: [1, null, ops.erf], lgamma: [1, null, ops.lgamma],
+  sec: [1, (x) => 1 / Math.cos(x), null], sech: [1, (x) => 1 / Math.cosh(x), null], // mathjs's derivatives of tan and tanh use them
 };
 
 /** Named constants in strings (every other free symbol is a variable). */
@@ -183,8 +162,15 @@ function variablesOf(free: string[], given: unknown, path: string): string[] {
  * ad.grad(g)([0, 2]);                             // Float64Array [2, 0]
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function fromExpression(text: string, variables?: string[]): { f: (x: any) => Scalar; variables: string[] } {
+export function fromExpression(
+  text: string,
+  variables?: string[],
+): {
+  /** The expression as an adtape function: of a number for one variable, of a vector for several. */
+  f: (x: any) => Scalar; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Its variables, in the order `f`'s vector takes them. */
+  variables: string[];
+} {
   const root = parseText(text, "text");
   const vars = variablesOf(inspect(root, 2, "text"), variables, "text");
   const f = (x: unknown): Scalar => {
@@ -255,8 +241,10 @@ function expressionOf(t: Trace, top: number, inputs: Map<number, string>): MathN
     else {
       // A constant operand rode in node i's value slot (index i, or 0 once computed); the trace kept it.
       const arg = (k: number) => (k === i || k === 0 ? num(t.constants!.get(i) ?? 0) : node[k]);
-      const x = arg(t.a[i]), y = ops.table[name].arity === 2 ? arg(t.b[i]) : x;
-      node[i] = SYMBOLIC[name]!(x, y === x ? y.clone() : y);
+      const x = arg(t.a[i]);
+      let y = x; // a unary op's emitter ignores it
+      if (ops.table[name].arity === 2 && (y = arg(t.b[i])) === x) y = x.clone();
+      node[i] = SYMBOLIC[name]!(x, y);
     }
   }
   return node[top];
@@ -279,7 +267,14 @@ export function toExpression<H extends Scalar | Tensor>(
   f: (x: H) => unknown,
   x: number | Float64Array | number[],
   opts: { names?: string[] } = {},
-): { expr: MathNode; variables: string[]; tapeNodes: number } {
+): {
+  /** f's output as a mathjs expression tree. */
+  expr: MathNode;
+  /** The input names the tree uses, in input order. */
+  variables: string[];
+  /** The nodes adtape recorded for f. */
+  tapeNodes: number;
+} {
   const vector = x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === "number"));
   if (typeof x !== "number" && !vector) throw new InputError(`toExpression takes a number or a vector (Float64Array or number[]), got ${describe(x)}`);
   const n = typeof x === "number" ? 1 : x.length;
@@ -369,7 +364,20 @@ export function expressionSwell<H extends Scalar | Tensor>(
   f: (x: H) => unknown,
   x: number | Float64Array | number[],
   opts: { simplify?: boolean; wrt?: string; names?: string[] } = {},
-): { tapeNodes: number; exprOps: number; derivativeOps: number; simplifiedOps?: number; derivativeMs: number; simplifyMs?: number } {
+): {
+  /** The nodes adtape recorded for f (as `toExpression`). */
+  tapeNodes: number;
+  /** Operations in f's expression tree. */
+  exprOps: number;
+  /** Operations in mathjs's raw derivative. */
+  derivativeOps: number;
+  /** Operations in the simplified derivative (with `simplify`). */
+  simplifiedOps?: number;
+  /** Milliseconds mathjs's `derivative` took. */
+  derivativeMs: number;
+  /** Milliseconds mathjs's `simplify` took (with `simplify`). */
+  simplifyMs?: number;
+} {
   const { expr, variables, tapeNodes } = toExpression(f, x, opts);
   const wrt = wrtOf(variables, opts.wrt);
   let t0 = performance.now();
