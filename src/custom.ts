@@ -12,8 +12,9 @@ import { Op } from "./opcodes.js";
 import { InputError, OutputError } from "./errors.js";
 
 /** A custom op takes one operand, or an array of them (its rule sees a number, or a number[]), and returns
- * a Scalar, or an array of them, as its rule returns a number or a number[]. */
+ * a Scalar, or an array of them, as its rule returns a number or a number[]. @inline */
 type Operands<V> = V extends readonly unknown[] ? readonly Operand[] : Operand;
+/** @inline */
 type Result<Y> = Y extends readonly unknown[] ? (Scalar | number)[] : Scalar | number;
 
 /** The trace the operands record onto, or undefined when all are numbers (then the op is a constant). */
@@ -74,7 +75,13 @@ function customOp<V extends number | number[], Y>(evaluate: (x: V) => Evaluated<
 }
 
 /** Makes an op from `fwd(x) → [y, residuals]` and `bwd(residuals, ct) → ct·∂y/∂x` (x and ct shaped like x and y).
- * Reverse mode calls `bwd` with the real cotangent, so it may be any function of it (a clipped gradient). */
+ * Reverse mode calls `bwd` with the real cotangent, so it may be any function of it (a clipped gradient).
+ * @example
+ * ```ts
+ * const clipGrad = ad.customVjp((x: number): [number, null] => [x, null], (_: null, ct: number) => Math.max(-1, Math.min(1, ct)));
+ * ad.grad((x: ad.Scalar) => ad.mul(clipGrad(x), 5))(2); // → 1 — the cotangent 5 clipped to 1
+ * ```
+ */
 export function customVjp<V extends number | number[], Y extends number | number[], R>(
   fwd: (x: V) => [Y, R],
   bwd: (residuals: R, ct: Y) => V,
@@ -88,7 +95,14 @@ export function customVjp<V extends number | number[], Y extends number | number
   });
 }
 
-/** Makes an op from `f(x) → y` and `jvp(x, v) → [y, ∂y/∂x·v]` (v shaped like x, ẏ like y). */
+/**
+ * Makes an op from `f(x) → y` and `jvp(x, v) → [y, ∂y/∂x·v]` (v shaped like x, ẏ like y).
+ * @example
+ * ```ts
+ * const cube = ad.customJvp((x: number) => x ** 3, (x: number, v: number): [number, number] => [x ** 3, 3 * x * x * v]);
+ * ad.grad((x: ad.Scalar) => ad.mul(cube(x), 1))(2); // → 12
+ * ```
+ */
 export function customJvp<V extends number | number[], Y extends number | number[]>(
   f: (x: V) => Y,
   jvp: (x: V, v: V) => [Y, Y],

@@ -14,17 +14,39 @@ import { sweepHvp, hvpResult, hessianOf } from "./hessian.js";
 import { AdError, BranchChanged, InputError, OutputError } from "../errors.js";
 import { branches, opName } from "../ops.js";
 
-/** Options of `compile`: what a flipped guard does — re-record at the new input (default) or throw `BranchChanged`. */
+/**
+ * Options of `compile`: what a flipped guard does — re-record at the new input (default) or throw `BranchChanged`.
+ * @example
+ * ```ts
+ * const opts: ad.CompileOptions = { onBranchChange: "throw" };
+ * const c = ad.compile((x: ad.Scalar) => (ad.gt(x, 0) ? x : x.neg()), 1, opts);
+ * c.grad(2); // → 1 — the same branch; c.grad(-2) throws BranchChanged
+ * ```
+ */
 export interface CompileOptions {
+  /** `"rerecord"` (the default): record f again at the new input and carry on; `"throw"`: throw `BranchChanged`. */
   onBranchChange?: "rerecord" | "throw";
 }
 
-/** What a compiled tape holds, and how often it had to be recorded again. */
+/**
+ * What a compiled tape holds, and how often it had to be recorded again.
+ * @example
+ * ```ts
+ * const c = ad.compile((x: ad.Scalar) => ad.max(x, 0).mul(x), 1); // max branches: a guard
+ * c.grad(-1); // → 0 — the guard flipped, so f was recorded again at -1
+ * [c.stats.guards, c.stats.rerecords, c.stats.recordEveryCall]; // → [1, 1, false]
+ * ```
+ */
 export interface CompiledStats {
+  /** Nodes on the tape (scalar and tensor-op nodes). */
   nodes: number;
+  /** Bytes the tape holds: its records, tensor arenas and guards. */
   bytes: number;
+  /** Branch points the replay re-checks: comparisons, and every max, min and abs. */
   guards: number;
+  /** How many times f was recorded again after the first recording. */
   rerecords: number;
+  /** Whether every call records f again (it read `.value` while recording, or uses a custom rule): correct, but no faster than `grad`. */
   recordEveryCall: boolean;
   /** Runs of elementwise ops that `value` and `grad` sweep in one generated loop each (src/tensor/fuse.ts). */
   fused: number;
@@ -40,7 +62,15 @@ interface Fusion {
 
 const GUARD_BYTES = 16; // one guard: node index and recorded key, two f64
 
-/** f recorded once at x0; every method replays the tape in Wasm at a new input of the same structure. */
+/**
+ * f recorded once at x0; every method replays the tape in Wasm at a new input of the same structure.
+ * @example
+ * ```ts
+ * const loss = ad.compile((v: ad.Tensor) => v.at(0).mul(v.at(1)), [1, 1]); // recorded once, at [1, 1]
+ * loss.grad([2, 3]); // → [3, 2] — replayed at [2, 3]
+ * loss.dispose();
+ * ```
+ */
 export class Compiled<H, Y> {
   private region: Region | undefined;
   private inputs!: HandleTree;
@@ -70,33 +100,69 @@ export class Compiled<H, Y> {
     }
   }
 
-  /** f(x), by a forward replay. */
+  /**
+   * f(x), by a forward replay.
+   * @example
+   * ```ts
+   * const c = ad.compile((v: ad.Tensor) => [v.at(0).mul(v.at(1)), v.at(0).sin()], [1, 1]);
+   * c.value([2, 3]); // → [6, Math.sin(2)]
+   * ```
+   */
   value(x: InputOf<H>): OutputOf<Y> {
     return fillLike(this.like, this.outs, this.replayAt(x, true).val) as OutputOf<Y>;
   }
 
-  /** The gradient of scalar f at x, by a forward replay and a reverse sweep (one Wasm call); written into `out` when given. */
+  /**
+   * The gradient of scalar f at x, by a forward replay and a reverse sweep (one Wasm call); written into `out` when given.
+   * @example
+   * ```ts
+   * const c = ad.compile((v: ad.Tensor) => v.at(0).mul(v.at(1)), [1, 1]);
+   * const g = new Float64Array(2);
+   * c.grad([2, 3], g); // → [3, 2] — written into g: a training loop allocates nothing
+   * ```
+   */
   grad(x: InputOf<H>, out?: GradOf<H>): GradOf<H> {
     const r = this.gradientAt(x);
     if (!r) return zeroGradients(this.inputs) as GradOf<H>;
     return (out === undefined ? readGradients(r, this.inputs) : writeGradients(r, this.inputs, out, "out")) as GradOf<H>;
   }
 
-  /** [f(x), gradient] for scalar f; the gradient written into `out` when given. */
+  /**
+   * [f(x), gradient] for scalar f; the gradient written into `out` when given.
+   * @example
+   * ```ts
+   * const c = ad.compile((v: ad.Tensor) => v.at(0).mul(v.at(1)), [1, 1]);
+   * c.valueAndGrad([2, 3]); // → [6, [3, 2]]
+   * ```
+   */
   valueAndGrad(x: InputOf<H>, out?: GradOf<H>): [number, GradOf<H>] {
     const r = this.gradientAt(x);
     if (!r) return [scalarOf(this.like), zeroGradients(this.inputs) as GradOf<H>];
     return [this.outputValue(), (out === undefined ? readGradients(r, this.inputs) : writeGradients(r, this.inputs, out, "out")) as GradOf<H>];
   }
 
-  /** ctᵀ·∂f/∂x at x, with ct shaped like f(x). */
+  /**
+   * ctᵀ·∂f/∂x at x, with ct shaped like f(x).
+   * @example
+   * ```ts
+   * const c = ad.compile((v: ad.Tensor) => [v.at(0).mul(v.at(1)), v.at(0)], [1, 1]);
+   * c.vjp([2, 3], [1, 10]); // → [13, 2]
+   * ```
+   */
   vjp(x: InputOf<H>, ct: CotangentOf<Y>): GradOf<H> {
     const seeds: number[] = [];
     flattenCotangent(ct, this.like, "ct", seeds);
     return pullSeeds(this.replayAt(x), this.inputs, this.outs, seeds, this.hooks) as GradOf<H>;
   }
 
-  /** [f(x), ∂f/∂x·v], by one forward replay that carries the tangent. */
+  /**
+   * [f(x), ∂f/∂x·v], by one forward replay that carries the tangent.
+   * @example
+   * ```ts
+   * const c = ad.compile((v: ad.Tensor) => v.at(0).mul(v.at(1)), [1, 1]);
+   * c.jvp([2, 3], [1, 0]); // → [6, 3]
+   * ```
+   */
   jvp(x: InputOf<H>, v: InputOf<H>): [OutputOf<Y>, OutputOf<Y>] {
     let dot: Float64Array = new Float64Array(0);
     const r = this.run(x, (r) => {
@@ -112,12 +178,26 @@ export class Compiled<H, Y> {
     return [fillLike(this.like, this.outs, r.val) as OutputOf<Y>, fillLike(this.like, this.outs, dot, 0) as OutputOf<Y>];
   }
 
-  /** f's Jacobian at x, by forward mode when inputs ≤ outputs, else by reverse mode. */
+  /**
+   * f's Jacobian at x, by forward mode when inputs ≤ outputs, else by reverse mode.
+   * @example
+   * ```ts
+   * const c = ad.compile((v: ad.Tensor) => [v.at(0).mul(v.at(1)), v.at(0).sin()], [1, 1]);
+   * c.jacobian([2, 3]).data; // → [3, 2, Math.cos(2), 0]
+   * ```
+   */
   jacobian(x: InputOf<H>): Jacobian {
     return pickJacobian(this.replayAt(x), this.n, this.inputs, this.outs, this.hooks);
   }
 
-  /** H·v for scalar f at x, by forward-over-reverse on the replayed tape. */
+  /**
+   * H·v for scalar f at x, by forward-over-reverse on the replayed tape.
+   * @example
+   * ```ts
+   * const c = ad.compile((v: ad.Tensor) => v.at(0).mul(v.at(0)).mul(v.at(1)), [1, 1]); // x²y
+   * c.hvp([1, 2], [1, 0]); // → [4, 2]
+   * ```
+   */
   hvp(x: InputOf<H>, v: InputOf<H>): GradOf<H> {
     if (this.scalarOut() < 0) {
       this.replayAt(x);
@@ -127,7 +207,14 @@ export class Compiled<H, Y> {
     return readGradients(hvpResult(r, this.n), this.inputs) as GradOf<H>;
   }
 
-  /** The Hessian of scalar f at x over the inputs in tree order. */
+  /**
+   * The Hessian of scalar f at x over the inputs in tree order.
+   * @example
+   * ```ts
+   * const c = ad.compile((v: ad.Tensor) => v.at(0).mul(v.at(0)).mul(v.at(1)), [1, 1]); // x²y
+   * c.hessian([1, 2]).data; // → [4, 2, 2, 0]
+   * ```
+   */
   hessian(x: InputOf<H>): Jacobian {
     const out = this.scalarOut();
     return hessianOf(this.replayAt(x), this.n, this.inputs, out);
@@ -141,7 +228,15 @@ export class Compiled<H, Y> {
     return { nodes: this.n, bytes, guards: this.ng, rerecords: this.rerecords, recordEveryCall: this.everyCall, fused: this.fusion?.ids.length ?? 0 };
   }
 
-  /** Frees the tape and guard list; the compiled function cannot be called afterwards. */
+  /**
+   * Frees the tape and guard list; the compiled function cannot be called afterwards.
+   * @example
+   * ```ts
+   * const c = ad.compile((x: ad.Scalar) => x.square(), 1);
+   * c.grad(3); // → 6
+   * c.dispose(); // its memory is free; calling c again throws an AdError (code DISPOSED)
+   * ```
+   */
   dispose(): void {
     const r = this.region;
     if (!r) return;
@@ -299,7 +394,17 @@ export class Compiled<H, Y> {
   }
 }
 
-/** Records f once at x0 and returns a `Compiled` that replays it at new inputs of the same structure. */
+/**
+ * Records f once at x0 and returns a `Compiled` that replays it at new inputs of the same structure.
+ * @example
+ * ```ts
+ * const loss = ad.compile((v: ad.Tensor) => v.at(0).square().add(v.at(1).square()), new Float64Array(2));
+ * const x = Float64Array.of(1, 2), g = new Float64Array(2);
+ * for (let step = 0; step < 100; step++) { loss.grad(x, g); for (let i = 0; i < 2; i++) x[i] -= 0.1 * g[i]; }
+ * loss.value(x); // → ≈ 0
+ * loss.dispose();
+ * ```
+ */
 export function compile<H, Y>(f: (x: H) => Y, x0: InputOf<H>, opts?: CompileOptions): Compiled<H, Y> {
   return new Compiled(f, x0, opts);
 }

@@ -4,10 +4,20 @@ import { H_TUSED } from "../region.js";
 import { writeLeaves, fillLike, inputColumns, flatGradient, inputCount, lastInputNode, type HandleTree, type InputOf } from "../tree.js";
 import { withRecording, type OutputOf } from "./vjp.js";
 
-/** A dense Jacobian: `data` row-major, rows = outputs, cols = inputs, both flattened in tree order. */
+/**
+ * A dense Jacobian: `data` row-major, rows = outputs, cols = inputs, both flattened in tree order.
+ * @example
+ * ```ts
+ * const J: ad.Jacobian = ad.jacobian((v: ad.Tensor) => v.mul(v))([1, 2, 3]);
+ * J.data[2 * J.cols + 2]; // → 6 — ∂y₂/∂x₂
+ * ```
+ */
 export interface Jacobian {
+  /** The entries, row-major: `data[i * cols + j]` is ∂yᵢ/∂xⱼ. */
   data: Float64Array;
+  /** The number of outputs (f's output flattened in tree order). */
   rows: number;
+  /** The number of inputs (x flattened in tree order). */
   cols: number;
 }
 
@@ -31,7 +41,13 @@ export function sweepTangents(r: Region, n: number, k: number, s: { ptr: number;
   r.e.tangent(r.ptr, n, k, s.ptr, s.arenaPtr);
 }
 
-/** Returns a function giving [f(x), ∂f/∂x·v]: the tangent v (shaped like x) pushed forward in one sweep. */
+/**
+ * Returns a function giving [f(x), ∂f/∂x·v]: the tangent v (shaped like x) pushed forward in one sweep.
+ * @example
+ * ```ts
+ * ad.jvp((v: ad.Tensor) => v.at(0).mul(v.at(1)))([2, 3], [1, 0]); // → [6, 3]
+ * ```
+ */
 export function jvp<H, Y>(f: (x: H) => Y): (x: InputOf<H>, v: InputOf<H>) => [OutputOf<Y>, OutputOf<Y>] {
   return (x, v) =>
     withRecording(f, x, ({ t, inputs, like, outs }) => {
@@ -86,17 +102,36 @@ export function pickJacobian(r: Region, n: number, inputs: HandleTree, outs: num
   return inputCount(inputs) <= outs.length ? forwardJacobian(r, n, inputs, outs) : reverseJacobian(r, inputs, outs, hooks);
 }
 
-/** Returns a function giving f's Jacobian by forward mode (one sweep per 8 inputs). */
+/**
+ * Returns a function giving f's Jacobian by forward mode (one sweep per 8 inputs).
+ * @example
+ * ```ts
+ * ad.jacfwd((v: ad.Tensor) => [v.at(0).sin(), v.at(0).mul(v.at(1))])([0, 2]).data; // → [1, 0, 2, 0]
+ * ```
+ */
 export function jacfwd<H>(f: (x: H) => unknown): (x: InputOf<H>) => Jacobian {
   return (x) => withRecording(f, x, ({ t, inputs, outs }) => forwardJacobian(t.region, t.n, inputs, outs));
 }
 
-/** Returns a function giving f's Jacobian by reverse mode (one sweep per output). */
+/**
+ * Returns a function giving f's Jacobian by reverse mode (one sweep per output).
+ * @example
+ * ```ts
+ * ad.jacrev((v: ad.Tensor) => [v.at(0).sin(), v.at(0).mul(v.at(1))])([0, 2]).data; // → [1, 0, 2, 0]
+ * ```
+ */
 export function jacrev<H>(f: (x: H) => unknown): (x: InputOf<H>) => Jacobian {
   return (x) => withRecording(f, x, ({ t, inputs, outs }) => reverseJacobian(t.region, inputs, outs, t.customs));
 }
 
-/** Returns a function giving f's Jacobian, forward mode when inputs n ≤ outputs m, reverse mode otherwise. */
+/**
+ * Returns a function giving f's Jacobian, forward mode when inputs n ≤ outputs m, reverse mode otherwise.
+ * @example
+ * ```ts
+ * const J = ad.jacobian((v: ad.Tensor) => [v.at(0).sin(), v.at(0).mul(v.at(1))])([0, 2]);
+ * [J.rows, J.cols, J.data]; // → [2, 2, [1, 0, 2, 0]]
+ * ```
+ */
 export function jacobian<H>(f: (x: H) => unknown): (x: InputOf<H>) => Jacobian {
   return (x) => withRecording(f, x, ({ t, inputs, outs }) => pickJacobian(t.region, t.n, inputs, outs, t.customs));
 }

@@ -6,11 +6,26 @@ import { type InputOf, type GradOf } from "../tree.js";
 import { OutputError, StaleHandleError, AdError } from "../errors.js";
 import { linearize } from "./vjp.js";
 
-/** What `f` may return for `grad`: a Scalar, a 1-element Tensor, or a number (a constant). */
+/**
+ * What `f` may return for `grad`: a Scalar, a 1-element Tensor, or a number (a constant).
+ * @example
+ * ```ts
+ * const f = (v: ad.Tensor): ad.ScalarOutput => (v.length > 2 ? v.sum() : 0); // 0: a constant, zero gradient
+ * [ad.grad(f)([1, 2, 3]), ad.grad(f)([1, 2])]; // → [[1, 1, 1], [0, 0]]
+ * ```
+ */
 export type ScalarOutput = Scalar | Tensor<TensorKind> | number;
 
-/** Options of `grad` and `valueAndGrad`: with `hasAux`, f returns `[loss, aux]` and aux comes back as plain values. */
+/**
+ * Options of `grad` and `valueAndGrad`: with `hasAux`, f returns `[loss, aux]` and aux comes back as plain values.
+ * @example
+ * ```ts
+ * const f = (x: ad.Scalar): [ad.Scalar, { half: ad.Scalar }] => [x.square(), { half: x.mul(0.5) }];
+ * ad.valueAndGrad(f, { hasAux: true })(3); // → [[9, { half: 1.5 }], 6]
+ * ```
+ */
 export interface GradOptions {
+  /** Whether f returns `[loss, aux]`; aux comes back with its handles read as numbers (default false). */
   hasAux?: boolean;
 }
 
@@ -49,7 +64,13 @@ function valueGradAux(f: (h: never) => unknown, x: unknown, hasAux: boolean): [n
   return [value as number, pullback(1), aux];
 }
 
-/** Returns a function computing [f(x), gradient] from one recording and one reverse sweep; with `hasAux`, [[f(x), aux], gradient]. */
+/**
+ * Returns a function computing [f(x), gradient] from one recording and one reverse sweep; with `hasAux`, [[f(x), aux], gradient].
+ * @example
+ * ```ts
+ * ad.valueAndGrad((v: ad.Tensor) => v.at(0).mul(v.at(1)))([2, 3]); // → [6, [3, 2]]
+ * ```
+ */
 export function valueAndGrad<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => [number, GradOf<H>];
 export function valueAndGrad<H, A>(f: (x: H) => [ScalarOutput, A], opts: { hasAux: true }): (x: InputOf<H>) => [[number, A], GradOf<H>];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -60,7 +81,15 @@ export function valueAndGrad(f: (h: never) => unknown, opts: GradOptions = {}): 
   };
 }
 
-/** Returns a function computing the gradient of scalar-valued f, shaped like its input; with `hasAux`, [gradient, aux]. */
+/**
+ * Returns a function computing the gradient of scalar-valued f, shaped like its input; with `hasAux`, [gradient, aux].
+ * @example
+ * ```ts
+ * const f = (x: ad.Scalar) => ad.mul(ad.log(x), ad.square(ad.sin(x))); // log(x)·sin²(x)
+ * ad.grad(f)(2.5); // → -0.7353858625356257 — sin²x/x + 2 log x sin x cos x
+ * ad.grad((p: { w: ad.Tensor; b: ad.Scalar }) => p.w.at(0).mul(p.b))({ w: [2, 3], b: 4 }); // → { w: [4, 0], b: 2 }
+ * ```
+ */
 export function grad<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => GradOf<H>;
 export function grad<H, A>(f: (x: H) => [ScalarOutput, A], opts: { hasAux: true }): (x: InputOf<H>) => [GradOf<H>, A];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -66,7 +66,13 @@ export function hessianOf(r: Region, n: number, inputs: HandleTree, out: number)
   return { data, rows: nc, cols: nc };
 }
 
-/** Returns a function giving H·v for scalar f at x, shaped like x (v shaped like x too). */
+/**
+ * Returns a function giving H·v for scalar f at x, shaped like x (v shaped like x too).
+ * @example
+ * ```ts
+ * ad.hvp((v: ad.Tensor) => v.at(0).mul(v.at(0)).mul(v.at(1)))([1, 2], [1, 0]); // → [4, 2] — x²y
+ * ```
+ */
 export function hvp<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>, v: InputOf<H>) => GradOf<H> {
   return (x, v) =>
     withSecondOrder(f, x, (t, inputs, out) => {
@@ -76,7 +82,13 @@ export function hvp<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>, v: InputOf<H>
     });
 }
 
-/** Returns a function giving the Hessian of scalar f at x, n × n row-major over the inputs in tree order. */
+/**
+ * Returns a function giving the Hessian of scalar f at x, n × n row-major over the inputs in tree order.
+ * @example
+ * ```ts
+ * ad.hessian((v: ad.Tensor) => v.at(0).mul(v.at(0)).mul(v.at(1)))([1, 2]).data; // → [4, 2, 2, 0] — x²y
+ * ```
+ */
 export function hessian<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => Jacobian {
   return (x) => withSecondOrder(f, x, (t, inputs, out) => hessianOf(t.region, t.n, inputs, out));
 }

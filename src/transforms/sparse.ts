@@ -17,13 +17,26 @@ import { scalarNode, type ScalarOutput } from "./grad.js";
 import { rowOf } from "../ops.js";
 import { AdError } from "../errors.js";
 
-/** A sparse matrix in CSR form; `colours` is how many sweeps computed it. */
+/**
+ * A sparse matrix in CSR form; `colours` is how many sweeps computed it.
+ * @example
+ * ```ts
+ * const J: ad.Csr = ad.sparseJacobian((v: ad.Tensor) => [v.at(0).mul(v.at(1)), v.at(2)])([2, 3, 4]);
+ * [J.rowPtr, J.colIdx, J.values]; // → [[0, 2, 3], [0, 1, 2], [3, 2, 1]]
+ * ```
+ */
 export interface Csr {
+  /** Row i's entries are at `rowPtr[i]` up to (not including) `rowPtr[i + 1]` in `colIdx` and `values`. */
   rowPtr: Int32Array;
+  /** The column of each entry. */
   colIdx: Int32Array;
+  /** The value of each entry. */
   values: Float64Array;
+  /** The number of rows. */
   rows: number;
+  /** The number of columns. */
   cols: number;
+  /** The sweeps it took: one per colour of a column colouring in which no row holds two columns of one colour. */
   colours: number;
 }
 
@@ -129,7 +142,14 @@ function samePlan(plan: Plan | undefined, shape: number, nIn: number): plan is P
   return plan !== undefined && plan.shape === shape && plan.inputs === nIn;
 }
 
-/** Returns a function giving f's Jacobian in CSR form, by one forward sweep per colour of its columns. */
+/**
+ * Returns a function giving f's Jacobian in CSR form, by one forward sweep per colour of its columns.
+ * @example
+ * ```ts
+ * const J = ad.sparseJacobian((v: ad.Tensor) => [...v].map((x) => x.square()))([1, 2, 3]); // diagonal
+ * [J.colours, J.values]; // → [1, [2, 4, 6]]
+ * ```
+ */
 export function sparseJacobian<H>(f: (x: H) => unknown): (x: InputOf<H>) => Csr {
   let plan: Plan | undefined;
   return (x) =>
@@ -169,7 +189,15 @@ function hessianPattern(t: Trace, cols: number[]): number[][] {
   return rows.map((set) => [...set].sort((p, q) => p - q));
 }
 
-/** Returns a function giving the Hessian of scalar f in CSR form, by one H·v sweep per colour of its columns. */
+/**
+ * Returns a function giving the Hessian of scalar f in CSR form, by one H·v sweep per colour of its columns.
+ * @example
+ * ```ts
+ * const f = (v: ad.Tensor) => [...v].reduce<ad.Operand>((s, x) => ad.add(s, x.mul(x).mul(x)), 0) as ad.Scalar; // Σ xᵢ³
+ * const H = ad.sparseHessian(f)([1, 2, 3]);
+ * [H.colours, H.values]; // → [1, [6, 12, 18]]
+ * ```
+ */
 export function sparseHessian<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => Csr {
   let plan: Plan | undefined;
   return (x) =>

@@ -5,7 +5,15 @@ import { nestedLinearize } from "./nested.js";
 import { recordInputs, readGradients, zeroGradients, plainTensor, tensorData, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { InputError, OutputError, StaleHandleError, AdError } from "../errors.js";
 
-/** The plain value of an output of type Y: number for a Scalar or number, Float64Array for a Tensor, trees alike. */
+/**
+ * The plain value of an output of type Y: number for a Scalar or number, Float64Array for a Tensor, trees alike.
+ * @example
+ * ```ts
+ * const f = (x: ad.Scalar) => ({ y: x.square(), zs: [x, 1] });
+ * const out: ad.OutputOf<ReturnType<typeof f>> = ad.vjp(f)(3)[0]; // { y: number; zs: number[] }
+ * out; // → { y: 9, zs: [3, 1] }
+ * ```
+ */
 export type OutputOf<Y> = Y extends Scalar | number
   ? number
   : Y extends Tensor<"nd">
@@ -13,11 +21,24 @@ export type OutputOf<Y> = Y extends Scalar | number
     : Y extends Tensor
       ? Float64Array
       : { -readonly [K in keyof Y]: OutputOf<Y[K]> };
-/** A cotangent for an output of type Y: shaped like its value (a number[] may stand for a Float64Array). */
+/**
+ * A cotangent for an output of type Y: shaped like its value (a number[] may stand for a Float64Array).
+ * @example
+ * ```ts
+ * const f = (x: ad.Scalar) => ({ y: x.square(), z: x.mul(3) });
+ * const ct: ad.CotangentOf<ReturnType<typeof f>> = { y: 1, z: 1 };
+ * ad.vjp(f)(2)[1](ct); // → 7
+ * ```
+ */
 export type CotangentOf<Y> = Y extends Scalar | number
   ? number
   : Y extends Tensor<"nd">
-    ? TensorData | { data: Float64Array | readonly number[]; shape: readonly number[] }
+    ? TensorData | {
+        /** The elements, row-major. */
+        data: Float64Array | readonly number[];
+        /** The tensor's shape. */
+        shape: readonly number[];
+      }
     : Y extends Tensor
       ? Float64Array | readonly number[]
     : { readonly [K in keyof Y]: CotangentOf<Y[K]> };
@@ -160,7 +181,15 @@ function toPlain(x: unknown): unknown {
   return x;
 }
 
-/** Returns a function giving [f(x), pullback]: pullback(ct), with ct shaped like f(x), returns ctᵀ·∂f/∂x shaped like x. */
+/**
+ * Returns a function giving [f(x), pullback]: pullback(ct), with ct shaped like f(x), returns ctᵀ·∂f/∂x shaped like x.
+ * @example
+ * ```ts
+ * const [y, pullback] = ad.vjp((v: ad.Tensor) => [v.at(0).mul(v.at(1)), v.at(0).sin()])([2, 3]);
+ * y; // → [6, Math.sin(2)]
+ * pullback([1, 0]); // → [3, 2] — callable again until the next transform call
+ * ```
+ */
 export function vjp<H, Y>(f: (x: H) => Y): (x: InputOf<H>) => [OutputOf<Y>, (ct: CotangentOf<Y>) => GradOf<H>] {
   return (x) => {
     const { value, pullback } = linearize(f, x);
