@@ -226,7 +226,9 @@ function specOf(sw, values, sizes) {
   const guide = sizes.map((size) => ({ size, ratio: 2 * (sw.axis === "n" ? size : 1) }));
   const layer = [
     { data: { values: guide }, mark: { type: "line", strokeDash: [4, 4], color: "#999", strokeWidth: 1 }, encoding: { x, y } },
-    { data: { values: [guide.at(-1)] }, mark: { type: "text", text: sw.axis === "n" ? "2n calls of f" : "2n = 2 calls of f", align: "right", dx: -2, dy: 14, color: "#777", fontSize: 10 }, encoding: { x, y } },
+    sw.axis === "n" // labelled low on the diagonal, where no measured curve runs
+      ? { data: { values: [guide.find((g) => g.size >= 4) ?? guide[0]] }, mark: { type: "text", text: "2n calls of f", align: "left", dx: 6, dy: 10, color: "#777", fontSize: 10 }, encoding: { x, y } }
+      : { data: { values: [guide.at(-1)] }, mark: { type: "text", text: "2n = 2 calls of f", align: "right", dx: -2, dy: 14, color: "#777", fontSize: 10 }, encoding: { x, y } },
     { mark: { type: "rule", strokeWidth: 1.5, opacity: 0.7 }, encoding: { x, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" }, color } },
     { mark: { type: "line", point: true }, encoding: { x, y, color, tooltip: [
       { field: "mechanism" }, { field: "n" }, { field: "m" }, { field: "ratio", format: ".3~g" }, { field: "jacobianMs", title: "ms per Jacobian", format: ".3~g" }, { field: "primalMs", title: "ms per f(x)", format: ".3~g" }] } },
