@@ -1,7 +1,14 @@
 /** @file Option checking shared by the optimizers: unknown keys and out-of-range values are `InputError`s naming the option. */
 import { InputError } from "../errors.js";
 
-/** A learning rate: a constant, or a schedule `(step) => lr` called with the 1-based number of the step being taken. */
+/**
+ * A learning rate: a constant, or a schedule `(step) => lr` called with the 1-based number of the step being taken.
+ * @example
+ * ```ts
+ * const warmup: ad.LearningRate = (step) => 1e-3 * Math.min(1, step / 100);
+ * typeof ad.sgd({ lr: warmup }).options.lr; // → "function"
+ * ```
+ */
 export type LearningRate = number | ((step: number) => number);
 
 /** Throws unless `opts` is undefined or a plain object whose keys are all in `allowed`; returns it as a record. */

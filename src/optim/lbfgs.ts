@@ -7,10 +7,26 @@
 import { InputError } from "../errors.js";
 import { checkKeys, numberOption } from "./check.js";
 
-/** A flat objective: writes ∇f(x) into `g` (same length as x) and returns f(x). */
+/**
+ * A flat objective: writes ∇f(x) into `g` (same length as x) and returns f(x).
+ * @example
+ * ```ts
+ * const f: ad.FlatObjective = (x, g) => { g[0] = 2 * (x[0] - 1); return (x[0] - 1) ** 2; }; // (x − 1)²
+ * const g = new Float64Array(1);
+ * f(Float64Array.of(3), g); // → 4
+ * g; // → [4]
+ * ```
+ */
 export type FlatObjective = (x: Float64Array, g: Float64Array) => number;
 
-/** Options of `strongWolfe`. */
+/**
+ * Options of `strongWolfe`.
+ * @example
+ * ```ts
+ * const opts: ad.LineSearchOptions = { c2: 0.1, maxEvals: 20 };
+ * ad.strongWolfe((a) => [(a - 2) ** 2, 2 * (a - 2)], 4, -4, opts).alpha; // → 2
+ * ```
+ */
 export interface LineSearchOptions {
   /** Sufficient-decrease constant (default 1e-4). */
   c1?: number;
@@ -25,13 +41,25 @@ export interface LineSearchOptions {
 }
 
 /** What `strongWolfe` found: with `ok`, α satisfies both strong Wolfe conditions; otherwise α is the best point
- * with sufficient decrease that was seen (0 if none), and `nonFinite` tells whether some trial gave NaN or ±Inf. */
+ * with sufficient decrease that was seen (0 if none), and `nonFinite` tells whether some trial gave NaN or ±Inf.
+ * @example
+ * ```ts
+ * const r: ad.LineSearchResult = ad.strongWolfe((a) => [(a - 2) ** 2, 2 * (a - 2)], 4, -4);
+ * [r.ok, r.alpha, r.value, r.slope]; // → [true, 1, 1, -2] — α = 1 already satisfies both conditions
+ * ```
+ */
 export interface LineSearchResult {
+  /** Whether α satisfies both strong Wolfe conditions. */
   ok: boolean;
+  /** The step. */
   alpha: number;
+  /** φ(α). */
   value: number;
+  /** φ′(α). */
   slope: number;
+  /** Evaluations of φ made. */
   evaluations: number;
+  /** Whether some trial gave NaN or ±Inf. */
   nonFinite: boolean;
 }
 
@@ -55,7 +83,10 @@ function quadMin(a: number, fa: number, da: number, b: number, fb: number): numb
  * A step α along a descent direction satisfying the strong Wolfe conditions φ(α) ≤ φ(0) + c1·α·φ′(0) and
  * |φ′(α)| ≤ c2·|φ′(0)|, where `phi(α)` returns [φ(α), φ′(α)]; φ′(0) must be negative. A non-finite trial counts as
  * too long a step.
- * @example strongWolfe((a) => [(a - 2) ** 2, 2 * (a - 2)], 4, -4, { c2: 0.1 }).alpha; // 2: α = 1 is too short, 2 is exact
+ * @example
+ * ```ts
+ * ad.strongWolfe((a) => [(a - 2) ** 2, 2 * (a - 2)], 4, -4, { c2: 0.1 }).alpha; // → 2 — α = 1 is too short, 2 is exact
+ * ```
  */
 export function strongWolfe(phi: (alpha: number) => readonly [number, number], phi0: number, dphi0: number, options?: LineSearchOptions): LineSearchResult {
   const o = checkKeys("strongWolfe", options, ["c1", "c2", "alpha", "alphaMax", "maxEvals"]);
@@ -131,7 +162,14 @@ export function strongWolfe(phi: (alpha: number) => readonly [number, number], p
   return failed();
 }
 
-/** Options of `lbfgs`. */
+/**
+ * Options of `lbfgs`.
+ * @example
+ * ```ts
+ * const opts: ad.LbfgsOptions = { history: 20, maxLineSearch: 40 };
+ * ad.lbfgs(opts).options.c2; // → 0.9 — the default
+ * ```
+ */
 export interface LbfgsOptions {
   /** Pairs (s, y) kept (default 10). */
   history?: number;
@@ -143,26 +181,58 @@ export interface LbfgsOptions {
   maxLineSearch?: number;
 }
 
-/** L-BFGS's state: the current point, value and gradient, and the ring of pairs. */
+/**
+ * L-BFGS's state: the current point, value and gradient, and the ring of pairs.
+ * @example
+ * ```ts
+ * const method = ad.lbfgs(), state: ad.LbfgsState = method.init(Float64Array.of(5), (x, g) => { g[0] = 2 * (x[0] - 1); return (x[0] - 1) ** 2; });
+ * while (method.step(state) === "ok" && Math.abs(state.g[0]) > 1e-12);
+ * [state.x[0], state.value, state.evaluations]; // → [1, 0, 3]
+ * ```
+ */
 export interface LbfgsState {
+  /** The current point. */
   x: Float64Array;
+  /** ∇f(x). */
   g: Float64Array;
+  /** f(x). */
   value: number;
   /** Objective evaluations so far, including the one at x0. */
   evaluations: number;
   /** Pairs held (≤ history). */
   pairs: number;
+  /** The ring of (s, y) pairs and the step's work vectors. @internal */
   readonly internal: { s: Float64Array[]; y: Float64Array[]; rho: Float64Array; a: Float64Array; next: number; p: Float64Array; xt: Float64Array; gt: Float64Array; fg: FlatObjective };
 }
 
-/** What one L-BFGS iteration did: "ok" (moved to a point with lower f), or why it could not move. */
+/**
+ * What one L-BFGS iteration did: "ok" (moved to a point with lower f), or why it could not move.
+ * @example
+ * ```ts
+ * const method = ad.lbfgs(), state = method.init(Float64Array.of(1), (x, g) => { g[0] = 1; return x[0]; }); // unbounded below
+ * const status: ad.LbfgsStatus = method.step(state);
+ * status; // → "ok"
+ * ```
+ */
 export type LbfgsStatus = "ok" | "line-search-failed" | "non-finite";
 
-/** The L-BFGS method: `init` evaluates f at a copy of x0; each `step` is one iteration (direction and line search). */
+/**
+ * The L-BFGS method: `init` evaluates f at a copy of x0; each `step` is one iteration (direction and line search).
+ * @example
+ * ```ts
+ * const method: ad.Lbfgs = ad.lbfgs({ history: 5 });
+ * const state = method.init(Float64Array.of(5), (x, g) => { g[0] = 2 * (x[0] - 1); return (x[0] - 1) ** 2; });
+ * method.step(state); // → "ok"
+ * ```
+ */
 export interface Lbfgs {
+  /** Which optimizer this is. */
   readonly name: "lbfgs";
+  /** The options with their defaults filled in. */
   readonly options: Readonly<Required<LbfgsOptions>>;
+  /** A fresh state at a copy of x0, with f and ∇f evaluated there. */
   init(x0: Float64Array, fg: FlatObjective): LbfgsState;
+  /** One iteration from `state`, which moves in place: a direction from the pairs, then a line search. */
   step(state: LbfgsState): LbfgsStatus;
 }
 
@@ -197,7 +267,11 @@ function direction(st: LbfgsState, m: number): void {
 
 /**
  * Limited-memory BFGS with a strong Wolfe line search; pass it to `minimize` as `method`, or drive it on flat vectors.
- * @example minimize(f, x0, { method: lbfgs({ history: 20 }) });
+ * @example
+ * ```ts
+ * const rosen = (v: ad.Tensor) => v.at(1).sub(v.at(0).square()).square().mul(100).add(ad.sub(1, v.at(0)).square());
+ * ad.minimize(rosen, [-1.2, 1], { method: ad.lbfgs({ history: 20 }) }).x; // → ≈ [1, 1]
+ * ```
  */
 export function lbfgs(options?: LbfgsOptions): Lbfgs {
   const o = checkKeys("lbfgs", options, ["history", "c1", "c2", "maxLineSearch"]);

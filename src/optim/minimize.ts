@@ -12,7 +12,14 @@ import { checkKeys, numberOption } from "./check.js";
 import { sgd, momentum, adam, type Optimizer } from "./first-order.js";
 import { lbfgs, type Lbfgs, type FlatObjective } from "./lbfgs.js";
 
-/** The methods `minimize` knows by name. */
+/**
+ * The methods `minimize` knows by name.
+ * @example
+ * ```ts
+ * const method: ad.Method = "sgd";
+ * ad.minimize((v: ad.Tensor) => v.sub(1).square().sum(), [0, 0], { method, lr: 0.1 }).x; // → ≈ [1, 1]
+ * ```
+ */
 export type Method = "lbfgs" | "adam" | "sgd" | "momentum";
 
 /**
@@ -25,18 +32,43 @@ export type Method = "lbfgs" | "adam" | "sgd" | "momentum";
  * - `"non-finite"`: f or its gradient became NaN or ±Inf (at x0, at the next iterate, or at every line-search trial);
  *   `x` and `value` are the last finite point;
  * - `"stopped"`: `onStep` returned `false`.
+ * @example
+ * ```ts
+ * const r = ad.minimize((v: ad.Tensor) => v.square().sum(), [1, 1], { method: "sgd", lr: 0.01, maxIter: 3 });
+ * const reason: ad.StopReason = r.reason; // → "max-iter"
+ * ```
  */
 export type StopReason = "converged-gtol" | "converged-ftol" | "max-iter" | "line-search-failed" | "non-finite" | "stopped";
 
-/** The argument of `onStep`, after each iteration (x is a fresh copy, safe to keep). */
+/**
+ * The argument of `onStep`, after each iteration (x is a fresh copy, safe to keep).
+ * @example
+ * ```ts
+ * const seen: ad.StepInfo<number[]>[] = [];
+ * ad.minimize((v: ad.Tensor) => v.square().sum(), [3, 4], { onStep: (info) => void seen.push(info) });
+ * seen[0].iter; // → 1
+ * ```
+ */
 export interface StepInfo<P> {
+  /** The iteration just finished, counting from 1. */
   iter: number;
+  /** The iterate after it. */
   x: P;
+  /** f(x). */
   value: number;
+  /** max |∂f/∂xᵢ| at x. */
   gradNorm: number;
 }
 
-/** Options of `minimize`. */
+/**
+ * Options of `minimize`.
+ * @example
+ * ```ts
+ * const rosen = (v: ad.Tensor) => v.at(1).sub(v.at(0).square()).square().mul(100).add(ad.sub(1, v.at(0)).square());
+ * const opts: ad.MinimizeOptions<number[]> = { maxIter: 100, gtol: 1e-10, onStep: ({ iter }) => iter < 3 };
+ * ad.minimize(rosen, [-1.2, 1], opts).reason; // → "stopped" — onStep said so after 3 iterations
+ * ```
+ */
 export interface MinimizeOptions<P> {
   /** "lbfgs" (default), "adam", "sgd", "momentum", or a configured optimizer (`lbfgs({ history: 20 })`, `adam({ … })`). */
   method?: Method | Lbfgs | Optimizer<unknown>;
@@ -53,26 +85,52 @@ export interface MinimizeOptions<P> {
   onStep?: (info: StepInfo<P>) => boolean | void;
 }
 
-/** What `minimize` returns; `history[0]` is f(x0) and `history[k]` f after iteration k, so it ends with `value`. */
+/**
+ * What `minimize` returns; `history[0]` is f(x0) and `history[k]` f after iteration k, so it ends with `value`.
+ * @example
+ * ```ts
+ * const r: ad.MinimizeResult<number[]> = ad.minimize((v: ad.Tensor) => v.sub([1, 2]).square().sum(), [0, 0]);
+ * [r.x, r.value, r.history[0]]; // → ≈ [1, 2, 0, 5]
+ * ```
+ */
 export interface MinimizeResult<P> {
+  /** The last iterate, shaped like x0. */
   x: P;
+  /** f(x). */
   value: number;
+  /** f(x0), then f after each iteration. */
   history: number[];
+  /** Iterations run. */
   iterations: number;
   /** Objective evaluations (value and gradient together), including the one at x0. */
   evaluations: number;
+  /** Why it stopped. */
   reason: StopReason;
   /** max |∂f/∂xᵢ| at x. */
   gradNorm: number;
 }
 
 /** A plain objective: `valueAndGrad(x)` returns f(x) and its gradient shaped like x. The x it receives is reused
- * between calls: copy it to keep it. A `Compiled` from `compile(f, x0)` is one (minimize does not dispose it). */
+ * between calls: copy it to keep it. A `Compiled` from `compile(f, x0)` is one (minimize does not dispose it).
+ * @example
+ * ```ts
+ * const objective: ad.PlainObjective<Float64Array> = { valueAndGrad: (x) => [(x[0] - 3) ** 2, Float64Array.of(2 * (x[0] - 3))] };
+ * ad.minimize(objective, Float64Array.of(0)).x; // → ≈ [3]
+ * ```
+ */
 export interface PlainObjective<P> {
+  /** f(x) and its gradient, shaped like x. */
   valueAndGrad(x: P): readonly [number, unknown];
 }
 
-/** Parameters as `minimize` returns them: the structure and leaf kinds of x0 (a literal number widens to number). */
+/**
+ * Parameters as `minimize` returns them: the structure and leaf kinds of x0 (a literal number widens to number).
+ * @example
+ * ```ts
+ * const x: ad.Params<0> = ad.minimize((x: ad.Scalar) => x.sub(2).square(), 0).x; // number, not the literal 0
+ * x; // → ≈ 2
+ * ```
+ */
 export type Params<P> = P extends number ? number : P;
 
 const FIRST_ORDER = { sgd, momentum, adam } as const;
@@ -181,7 +239,12 @@ function run(s: Settings, x: () => Float64Array, g: () => Float64Array, f0: numb
 /**
  * Minimizes f from x0 (never changed) and returns the last iterate (L-BFGS's iterates only go down; a first-order
  * method's may not: see `history`), its value, the loss history and why it stopped.
- * @example minimize((v: Tensor) => rosen(v), Float64Array.of(-1.2, 1)).x; // ≈ [1, 1]
+ * @example
+ * ```ts
+ * const rosen = (v: ad.Tensor) => v.at(1).sub(v.at(0).square()).square().mul(100).add(ad.sub(1, v.at(0)).square());
+ * const r = ad.minimize(rosen, Float64Array.of(-1.2, 1)); // L-BFGS; rosen compiled once
+ * [r.reason, r.x]; // → ≈ ["converged-gtol", 1, 1]
+ * ```
  */
 export function minimize<H, P extends InputOf<H>>(f: (x: H) => ScalarOutput, x0: P, options?: MinimizeOptions<Params<P>>): MinimizeResult<Params<P>>;
 export function minimize<P>(objective: PlainObjective<P>, x0: P, options?: MinimizeOptions<Params<P>>): MinimizeResult<Params<P>>;

@@ -245,7 +245,12 @@ export function flatten(x: unknown, path = "x"): { spec: TreeSpec; data: Float64
 
 /**
  * A deep copy of parameter tree x (same structure and leaf kinds, no shared buffers).
- * @example const p = cloneTree(params); // p.w !== params.w
+ * @example
+ * ```ts
+ * const params = { w: Float64Array.of(1, 2), b: 0 }, copy = ad.cloneTree(params);
+ * copy.w[0] = 5;
+ * params.w[0]; // → 1
+ * ```
  */
 export function cloneTree<T>(x: T): T {
   const { spec, data } = flatten(x);
