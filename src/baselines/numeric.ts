@@ -390,8 +390,8 @@ function differences(
  * import { numericalJacobian } from "adtape/baselines/numeric";
  * const polar = ([r, t]: Float64Array) => [r * Math.cos(t), r * Math.sin(t)]; // (r, θ) -> (x, y)
  * const J = numericalJacobian(polar, [2, 0.5], { method: "central" }); // 4 calls of polar
- * [J.rows, J.cols]; // [2, 2]
- * J.data; // ≈ [cos 0.5, -2 sin 0.5, sin 0.5, 2 cos 0.5], to ~1e-10
+ * [J.rows, J.cols]; // → [2, 2]
+ * J.data; // → ≈ [Math.cos(0.5), -2 * Math.sin(0.5), Math.sin(0.5), 2 * Math.cos(0.5)] — to ~1e-10
  * ```
  */
 export function numericalJacobian(
