@@ -11,11 +11,35 @@
  * length mismatches) throws a TypeError or RangeError whose message names the problem.
  */
 
-/** A plain scalar function R -> R to differentiate. */
+/**
+ * A plain scalar function R -> R to differentiate.
+ * @example
+ * ```ts
+ * import { centralDiff, type ScalarFn } from "adtape/baselines/numeric";
+ * const cube: ScalarFn = (x) => x ** 3;
+ * centralDiff(cube, 2); // → ≈ 12
+ * ```
+ */
 export type ScalarFn = (x: number) => number;
-/** A plain function R^n -> R; it receives a private Float64Array it should not keep or mutate. */
+/**
+ * A plain function R^n -> R; it receives a private Float64Array it should not keep or mutate.
+ * @example
+ * ```ts
+ * import { numericalGrad, type VectorFn } from "adtape/baselines/numeric";
+ * const f: VectorFn = (x) => x[0] * x[1];
+ * numericalGrad(f, [2, 3]); // → ≈ [3, 2]
+ * ```
+ */
 export type VectorFn = (x: Float64Array) => number;
-/** Finite-difference scheme: forward O(h), central O(h²), or Richardson-extrapolated central. */
+/**
+ * Finite-difference scheme: forward O(h), central O(h²), or Richardson-extrapolated central.
+ * @example
+ * ```ts
+ * import { numericalDerivative, type Method } from "adtape/baselines/numeric";
+ * const err = (method: Method) => Math.abs(numericalDerivative(Math.exp, 1, { method }) - Math.E);
+ * [err("forward") < 1e-7, err("central") < 1e-10, err("richardson") < 1e-13]; // → [true, true, true]
+ * ```
+ */
 export type Method = "forward" | "central" | "richardson";
 
 const EPS = Number.EPSILON;
@@ -114,7 +138,15 @@ function forwardQuotient(f: ScalarFn, x: number, h: number | undefined): number 
   return (call(f, xp) - call(f, x)) / dx;
 }
 
-/** Forward difference (f(x+h)-f(x))/h; default h = sqrt(eps)*max(1,|x|). */
+/**
+ * Forward difference (f(x+h)-f(x))/h; default h = sqrt(eps)*max(1,|x|).
+ * @example
+ * ```ts
+ * import { forwardDiff } from "adtape/baselines/numeric";
+ * forwardDiff(Math.exp, 1); // → ≈ Math.E
+ * Math.abs(forwardDiff(Math.exp, 1) - Math.E) < 1e-7; // → true — an O(h) error, h ≈ 1.5e-8
+ * ```
+ */
 export function forwardDiff(f: ScalarFn, x: number, h?: number): number {
   requireFunction(f);
   requireFiniteX(x);
@@ -130,7 +162,15 @@ function centralQuotient(f: ScalarFn, x: number, h: number): number {
   return (call(f, xp) - call(f, xm)) / dx;
 }
 
-/** Central difference (f(x+h)-f(x-h))/(2h); default h = cbrt(eps)*max(1,|x|). */
+/**
+ * Central difference (f(x+h)-f(x-h))/(2h); default h = cbrt(eps)*max(1,|x|).
+ * @example
+ * ```ts
+ * import { centralDiff } from "adtape/baselines/numeric";
+ * centralDiff(Math.exp, 1); // → ≈ Math.E
+ * Math.abs(centralDiff(Math.exp, 1) - Math.E) < 1e-10; // → true — an O(h²) error, h ≈ 6e-6
+ * ```
+ */
 export function centralDiff(f: ScalarFn, x: number, h?: number): number {
   requireFunction(f);
   requireFiniteX(x);
@@ -192,12 +232,25 @@ function ridders(f: ScalarFn, x: number, h: number, steps: number): { value: num
   return { value, error };
 }
 
-/** Richardson-extrapolated central differences (Ridders' method: tableau with step shrink factor 1.4, stop when the error estimate grows); returns the estimate and an error estimate. */
+/**
+ * Richardson-extrapolated central differences (Ridders' method: tableau with step shrink factor 1.4, stop when the error estimate grows); returns the estimate and an error estimate.
+ * @example
+ * ```ts
+ * import { richardson } from "adtape/baselines/numeric";
+ * const { value, error } = richardson(Math.exp, 1);
+ * [Math.abs(value - Math.E) < 1e-14, error < 1e-13]; // → [true, true]
+ * ```
+ */
 export function richardson(
   f: ScalarFn,
   x: number,
   opts: { h?: number; maxSteps?: number } = {},
-): { value: number; error: number } {
+): {
+  /** The derivative estimate. */
+  value: number;
+  /** An estimate of its absolute error. */
+  error: number;
+} {
   requireFunction(f);
   requireFiniteX(x);
   const scale = Math.max(1, Math.abs(x));
@@ -222,7 +275,15 @@ export function richardson(
   return best;
 }
 
-/** Derivative of f at x by the chosen method (default "richardson"). */
+/**
+ * Derivative of f at x by the chosen method (default "richardson").
+ * @example
+ * ```ts
+ * import { numericalDerivative } from "adtape/baselines/numeric";
+ * numericalDerivative(Math.log, 2); // → ≈ 0.5
+ * numericalDerivative(Math.log, 2, { method: "central", h: 1e-4 }); // → ≈ 0.5
+ * ```
+ */
 export function numericalDerivative(
   f: ScalarFn,
   x: number,
@@ -234,7 +295,15 @@ export function numericalDerivative(
   return richardson(f, x, { h: opts.h }).value;
 }
 
-/** Gradient of f: R^n -> R by per-coordinate differences (n or 2n or ~2n*steps calls of f); never mutates the caller's x. Accepts Float64Array or number[]. */
+/**
+ * Gradient of f: R^n -> R by per-coordinate differences (n or 2n or ~2n*steps calls of f); never mutates the caller's x. Accepts Float64Array or number[].
+ * @example
+ * ```ts
+ * import { numericalGrad } from "adtape/baselines/numeric";
+ * const rosen = (x: Float64Array) => 100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2;
+ * numericalGrad(rosen, [0, 1]); // → ≈ [-2, 200]
+ * ```
+ */
 export function numericalGrad(
   f: VectorFn,
   x: Float64Array | readonly number[],
@@ -243,7 +312,15 @@ export function numericalGrad(
   return differences(f, x, opts, true).data;
 }
 
-/** Result of checkGrad: the verdict, the worst errors (NaN if any component is NaN), and both gradients. */
+/**
+ * Result of checkGrad: the verdict, the worst errors (NaN if any component is NaN), and both gradients.
+ * @example
+ * ```ts
+ * import { checkGrad, type GradCheck } from "adtape/baselines/numeric";
+ * const r: GradCheck = checkGrad((x) => x[0] * x[1], [3, 2], [2, 3]);
+ * [r.ok, r.maxAbsErr < 1e-12, r.analytic, r.numeric]; // → ≈ [true, true, 3, 2, 3, 2]
+ * ```
+ */
 export interface GradCheck {
   /** Every component satisfies |a-n| <= atol + rtol*|n| (false if either side is NaN). */
   ok: boolean;
@@ -253,7 +330,9 @@ export interface GradCheck {
   maxRelErr: number;
   /** Component with the largest |a-n| / (atol + rtol*|n|); -1 for an empty x. */
   worstIndex: number;
+  /** The analytic gradient that was checked. */
   analytic: Float64Array;
+  /** numericalGrad's gradient. */
   numeric: Float64Array;
 }
 
@@ -279,7 +358,16 @@ function analyticVector(
   return out;
 }
 
-/** Compares an analytic gradient against numericalGrad: ok when every component satisfies |a-n| <= atol + rtol*|n| (defaults rtol 1e-6, atol 1e-8, method "richardson"). */
+/**
+ * Compares an analytic gradient against numericalGrad: ok when every component satisfies |a-n| <= atol + rtol*|n| (defaults rtol 1e-6, atol 1e-8, method "richardson").
+ * @example
+ * ```ts
+ * import { checkGrad } from "adtape/baselines/numeric";
+ * const g = ad.grad((v: ad.Tensor) => v.at(0).sin().mul(v.at(1)))([1, 2]); // adtape's gradient of sin(x₀)·x₁
+ * checkGrad((x) => Math.sin(x[0]) * x[1], g, [1, 2]).ok; // → true
+ * checkGrad((x) => Math.sin(x[0]) * x[1], [0, 0], [1, 2]).ok; // → false
+ * ```
+ */
 export function checkGrad(
   f: VectorFn,
   analytic: Float64Array | readonly number[] | ((x: Float64Array) => ArrayLike<number>),
