@@ -1,4 +1,7 @@
-/** @file adtape's public API: loading, the transforms, the ops, handles, errors and memory controls. */
+/**
+ * @file adtape's public API: loading, the transforms, the ops, handles, errors and memory controls.
+ * @module adtape
+ */
 import * as ops from "./ops.js";
 
 export { init, initSync } from "./wasm.js";

@@ -9,6 +9,7 @@
  * gradient component, error estimate); it is never silently replaced by a number.
  * Bad input (non-function f, non-finite x, f returning a non-number, bad options,
  * length mismatches) throws a TypeError or RangeError whose message names the problem.
+ * @module baselines/numeric
  */
 
 /**
