@@ -1,14 +1,19 @@
-/** @file Smoke tests for what a newcomer runs first: the demo script and the README's example, word for word. */
+/** @file Smoke tests for what a newcomer runs first: the demo script (in its quick mode) and the README's example, word for word. */
 import { describe, it, expect } from "vitest";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import ts from "typescript";
 
 const root = new URL("..", import.meta.url).pathname;
 
 describe("examples", () => {
+  const outDir = mkdtempSync(join(tmpdir(), "adtape-lesson-"));
+  let out = "";
+
   it("examples/lesson.mjs (npm run demo) runs and agrees with its closed forms", () => {
-    const out = execFileSync(process.execPath, ["examples/lesson.mjs"], { cwd: root, encoding: "utf8" });
+    out = execFileSync(process.execPath, ["examples/lesson.mjs", "--quick", "--out", outDir], { cwd: root, encoding: "utf8" });
     const line = (label: string) => out.split("\n").find((l) => l.startsWith(label))!;
     const nums = (l: string) => l.slice(34).trim().split(/\s+/).map(Number);
     for (const label of ["d/dx log(x)·sin²(x)", "d/dx exp(tanh(x))", "d/dx (while y<100"]) {
@@ -18,6 +23,31 @@ describe("examples", () => {
     }
     expect(nums(line("d/dx where(x>0, √x, 0) at 0"))).toEqual([0, 0]);
     expect(out).toMatch(/max relative difference \d/);
+  });
+
+  it("the demo writes every figure as SVG and an index.html that shows them all", () => {
+    const ids = ["training-loss", "training-time", "training-predictions", "fd-error", "swell"];
+    const files = readdirSync(outDir);
+    for (const id of ids) expect(files).toContain(`${id}.svg`);
+    expect(files.some((f) => f.startsWith("cost") && f.endsWith(".svg"))).toBe(true);
+    const html = readFileSync(join(outDir, "index.html"), "utf8");
+    for (const f of files.filter((f) => f.endsWith(".svg"))) {
+      expect(html).toContain(`src="${f}"`);
+      const svg = readFileSync(join(outDir, f), "utf8");
+      expect(svg.startsWith("<svg")).toBe(true);
+      expect(svg).toMatch(/<text[^>]*>[^<]+<\/text>/); // axis titles and legends are text
+    }
+  });
+
+  it("the demo's claims that do not depend on timing hold (even at quick sizes)", () => {
+    const claims = out.split("\n").filter((l) => /\s(PASS|MISS)$/.test(l));
+    expect(claims.length).toBeGreaterThanOrEqual(10);
+    const untimed = ["interior best h near 1e-8", "error rises on both sides", "exact to rounding", "raw symbolic derivative grows exponentially", "tape grows linearly", "train identically", "train alike", "lowers the loss"];
+    for (const key of untimed) {
+      const line = claims.find((l) => l.includes(key));
+      expect(line, key).toBeDefined();
+      expect(line, line).toMatch(/PASS$/);
+    }
   });
 
   it("the README's ten-line example compiles and runs as written", () => {

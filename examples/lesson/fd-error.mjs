@@ -54,8 +54,8 @@ export async function fdErrorFigure({ progress } = {}) {
     encoding: {
       x: { field: "h", type: "quantitative", scale: { type: "log", domain: [1e-15, 1] }, axis: { format: ".0e", tickCount: 16 }, title: "step h" },
       y: { field: "error", type: "quantitative", scale: { type: "log", domain: [FLOOR / 10, 10] }, axis: { format: ".0e" }, title: "|derivative − exact f′(3.5)|" },
-      color: { field: "series", type: "nominal", sort: series, scale: { domain: series, range: ["#d62728", "#2ca02c", "#f4a3a3", "#9fd49f", WAYS.range[3]] }, title: null, legend: { orient: "bottom", columns: 2 } },
-      strokeDash: { field: "series", type: "nominal", sort: series, scale: { domain: series, range: [[1, 0], [1, 0], [4, 3], [4, 3], [8, 4]] }, title: null, legend: { orient: "bottom", columns: 2 } },
+      color: { field: "series", type: "nominal", sort: series, scale: { domain: series, range: ["#d62728", "#2ca02c", "#f4a3a3", "#9fd49f", WAYS.range[3]] }, title: null, legend: { orient: "bottom", columns: 2, labelLimit: 400 } },
+      strokeDash: { field: "series", type: "nominal", sort: series, scale: { domain: series, range: [[1, 0], [1, 0], [4, 3], [4, 3], [8, 4]] }, title: null, legend: { orient: "bottom", columns: 2, labelLimit: 400 } },
     },
   };
   const claims = [

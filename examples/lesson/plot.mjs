@@ -38,10 +38,14 @@ export async function renderSvg(spec) {
 
 const escape = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
-/** An HTML table from `{ columns, rows }`. */
-function htmlTable({ columns, rows }) {
-  const head = columns.map((c) => `<th>${escape(c)}</th>`).join("");
-  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escape(c)}</td>`).join("")}</tr>`).join("\n");
+/** Whether column j is left-aligned: the first column, and every column of a table with `left: true` (prose). */
+const leftAligned = (table, j) => j === 0 || table.left === true;
+
+/** An HTML table from `{ columns, rows, left? }`. */
+function htmlTable(table) {
+  const cell = (tag, c, j) => `<${tag}${leftAligned(table, j) ? ' class="l"' : ""}>${escape(c)}</${tag}>`;
+  const head = table.columns.map((c, j) => cell("th", c, j)).join("");
+  const body = table.rows.map((r) => `<tr>${r.map((c, j) => cell("td", c, j)).join("")}</tr>`).join("\n");
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
@@ -72,8 +76,7 @@ figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { max-width: 560px; font-size: 0.9em; color: #444; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
-th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
-.pass { color: #1a7f37; } .miss { color: #b42318; }
+th { background: #f3f3f3; } td.l, th.l { text-align: left; }
 </style></head><body>
 <h1>${escape(title)}</h1>
 <p>${escape(intro)}</p>
@@ -87,15 +90,16 @@ ${parts.join("\n")}
 
 /** A table of the lesson's claims with what was measured and PASS or MISS. */
 export function claimsTable(claims) {
-  return { columns: ["claim", "measured", ""], rows: claims.map((c) => [c.claim, c.measured, c.pass ? "PASS" : "MISS"]) };
+  return { left: true, columns: ["claim", "measured", ""], rows: claims.map((c) => [c.claim, c.measured, c.pass ? "PASS" : "MISS"]) };
 }
 
-/** Prints `{ columns, rows }` as an aligned text table. */
-export function printTable({ columns, rows }) {
+/** Prints `{ columns, rows, left? }` as an aligned text table: numbers to the right, prose to the left. */
+export function printTable(table) {
+  const { columns, rows } = table;
   const cells = [columns, ...rows].map((r) => r.map(String));
   const width = columns.map((_, j) => Math.max(...cells.map((r) => r[j].length)));
   for (const [i, r] of cells.entries()) {
-    console.log(r.map((c, j) => (j === 0 ? c.padEnd(width[j]) : c.padStart(width[j]))).join("  "));
+    console.log(r.map((c, j) => (leftAligned(table, j) ? c.padEnd(width[j]) : c.padStart(width[j]))).join("  "));
     if (i === 0) console.log(width.map((w) => "─".repeat(w)).join("  "));
   }
 }

@@ -73,7 +73,7 @@ function predictionSpec(data, panels) {
       points.push({ x0: data.X[i], x1: data.X[data.N + i], predicted: CLASS_NAMES[c], sample: right ? "both labels right" : "a label wrong" });
     }
     const axis = (field, title) => ({ field, type: "quantitative", scale: { domain: [lo, -lo] }, title });
-    const color = { field: "predicted", type: "nominal", scale: { domain: CLASS_NAMES, range: colors }, title: "predicted (sign₁, sign₂)" };
+    const color = { field: "predicted", type: "nominal", scale: { domain: CLASS_NAMES, range: colors }, title: "predicted (sign₁, sign₂)", legend: { titleLimit: 300 } };
     return {
       title, width: 260, height: 260,
       layer: [
