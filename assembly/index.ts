@@ -2,7 +2,7 @@
 import { evalOp } from "./ops";
 import { bytesInUse, bytesHighWater, reserve, release } from "./tape";
 
-export { Op } from "./ops";
+export { Op, setMutant } from "./ops";
 export { TOp } from "./kernels";
 export { arenaReserve } from "./arena";
 export { gemmScratchBytes } from "./gemm";

@@ -4,7 +4,8 @@
  * `pdy` and, when `second` is true, ∂²/∂x², ∂²/∂x∂y, ∂²/∂y² at p2, p2 + 8, p2 + 16. `x`, `y` are the
  * values of the node's arguments (node 0, the constant 0, for an unused one) and `ps` the address of
  * the node's own preset slot (a leaf's value; read only by leaves). Every sweep calls this one function; none names an op. The op codes
- * must match `src/ops.ts` (checked when the module loads).
+ * must match `src/ops.ts` (checked when the module loads). `setMutant` is a test-only hook (test/fuzz/): it
+ * makes one op's first partial deliberately wrong, to prove the fuzzer catches a wrong rule.
  */
 import { erf, lgamma, digamma, trigamma, tetragamma, pentagamma } from "./special";
 
@@ -41,7 +42,7 @@ const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
       break;
     }
     case Op.Neg: { v = -x; dx = -1; break; } // d(-x) = -dx
-    case Op.Pow: return powRow(x, y, pdx, pdy, p2, second);
+    case Op.Pow: { v = powRow(x, y, pdx, pdy, p2, second); if (op == mutantOp) mutate(pdx, pdy); return v; }
     case Op.Exp: { v = Math.exp(x); dx = v; dxx = v; break; } // d eˣ = eˣ dx
     case Op.Log: { v = Math.log(x); dx = 1 / x; dxx = -dx * dx; break; } // d log x = dx / x
     case Op.Log1p: { v = Math.log1p(x); dx = 1 / (1 + x); dxx = -dx * dx; break; } // d log(1+x) = dx/(1+x)
@@ -86,7 +87,25 @@ const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
   store<f64>(pdx, dx);
   store<f64>(pdy, dy);
   if (second) storeSecond(p2, dxx, dxy, dyy);
+  if (op == mutantOp) mutate(pdx, pdy); // the fuzzer's test hook: one predictable compare, never taken in use
   return v;
+}
+
+/** The op whose rule the test hook makes wrong (-1: none) and how: 1 perturbs ∂/∂x, 2 perturbs ∂/∂y. */
+let mutantOp: i32 = -1;
+let mutantKind: i32 = 0;
+
+/** Test hook (test/fuzz/): makes op `op`'s first partial wrong (kind 1: ∂/∂x, 2: ∂/∂y) as ∂·1.25 + 0.1; op -1 restores every rule. */
+export function setMutant(op: i32, kind: i32): void {
+  mutantOp = op;
+  mutantKind = kind;
+}
+
+/** Applies the mutant to the stored first partials. */
+// @ts-ignore: decorator
+@inline function mutate(pdx: usize, pdy: usize): void {
+  const p = mutantKind == 2 ? pdy : pdx;
+  store<f64>(p, load<f64>(p) * 1.25 + 0.1);
 }
 
 // @ts-ignore: decorator
