@@ -140,11 +140,12 @@ export class OutOfMemoryError extends AdError {
 }
 
 /**
- * With `{ checkNaN: true }`: the first op that produced a NaN (reserved: no transform takes `checkNaN` yet).
+ * With `{ checkNaN: true }`: the first op whose NaN reaches f's value or its gradient (`node`: its place on the tape).
  * @example
  * ```ts
- * const e = new ad.NaNError("log", 3);
- * [e.code, e.message]; // → ["NAN", "op log (node 3) produced NaN"]
+ * let caught: unknown;
+ * try { ad.grad((x: ad.Scalar) => x.sub(2).log().add(x), { checkNaN: true })(1); } catch (e) { caught = e; }
+ * caught instanceof ad.NaNError && [caught.code, caught.op]; // → ["NAN", "log"]
  * ```
  */
 export class NaNError extends AdError {
@@ -153,7 +154,9 @@ export class NaNError extends AdError {
     readonly op: string,
     /** Its node on the tape. */
     readonly node: number,
+    /** What the NaN came from and where it went. */
+    detail?: string,
   ) {
-    super("NAN", `op ${op} (node ${node}) produced NaN`);
+    super("NAN", `op ${op} (node ${node}) produced NaN${detail ? `: ${detail}` : ""}`);
   }
 }

@@ -27,6 +27,8 @@ export type ScalarOutput = Scalar | Tensor<TensorKind> | number;
 export interface GradOptions {
   /** Whether f returns `[loss, aux]`; aux comes back with its handles read as numbers (default false). */
   hasAux?: boolean;
+  /** Trace a NaN in the loss or the gradient to the op that made it and throw NaNError (as JAX's debug_nans; default false). */
+  checkNaN?: boolean;
 }
 
 function isScalar(y: unknown): boolean {
@@ -58,8 +60,8 @@ function asScalarOutput(f: (h: never) => unknown, hasAux: boolean): (h: never) =
 }
 
 /** Records f at x, checks that it is scalar, and pulls back 1: [f(x), gradient, aux]. */
-function valueGradAux(f: (h: never) => unknown, x: unknown, hasAux: boolean): [number, unknown, unknown] {
-  const { y, value, aux, pullback } = linearize(asScalarOutput(f, hasAux), x, hasAux);
+function valueGradAux(f: (h: never) => unknown, x: unknown, { hasAux = false, checkNaN = false }: GradOptions): [number, unknown, unknown] {
+  const { y, value, aux, pullback } = linearize(asScalarOutput(f, hasAux), x, hasAux, checkNaN);
   if (!isScalar(y)) throw notScalar(y);
   return [value as number, pullback(1), aux];
 }
@@ -72,11 +74,12 @@ function valueGradAux(f: (h: never) => unknown, x: unknown, hasAux: boolean): [n
  * ```
  */
 export function valueAndGrad<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => [number, GradOf<H>];
-export function valueAndGrad<H, A>(f: (x: H) => [ScalarOutput, A], opts: { hasAux: true }): (x: InputOf<H>) => [[number, A], GradOf<H>];
+export function valueAndGrad<H, A>(f: (x: H) => [ScalarOutput, A], opts: GradOptions & { hasAux: true }): (x: InputOf<H>) => [[number, A], GradOf<H>];
+export function valueAndGrad<H>(f: (x: H) => ScalarOutput, opts: GradOptions & { hasAux?: false }): (x: InputOf<H>) => [number, GradOf<H>];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function valueAndGrad(f: (h: never) => unknown, opts: GradOptions = {}): (x: any) => any {
   return (x: unknown) => {
-    const [v, g, aux] = valueGradAux(f, x, !!opts.hasAux);
+    const [v, g, aux] = valueGradAux(f, x, opts);
     return opts.hasAux ? [[v, aux], g] : [v, g];
   };
 }
@@ -91,11 +94,12 @@ export function valueAndGrad(f: (h: never) => unknown, opts: GradOptions = {}): 
  * ```
  */
 export function grad<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => GradOf<H>;
-export function grad<H, A>(f: (x: H) => [ScalarOutput, A], opts: { hasAux: true }): (x: InputOf<H>) => [GradOf<H>, A];
+export function grad<H, A>(f: (x: H) => [ScalarOutput, A], opts: GradOptions & { hasAux: true }): (x: InputOf<H>) => [GradOf<H>, A];
+export function grad<H>(f: (x: H) => ScalarOutput, opts: GradOptions & { hasAux?: false }): (x: InputOf<H>) => GradOf<H>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function grad(f: (h: never) => unknown, opts: GradOptions = {}): (x: any) => any {
   return (x: unknown) => {
-    const [, g, aux] = valueGradAux(f, x, !!opts.hasAux);
+    const [, g, aux] = valueGradAux(f, x, opts);
     return opts.hasAux ? [g, aux] : g;
   };
 }

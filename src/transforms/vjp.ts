@@ -4,6 +4,7 @@ import { Tensor, TensorData } from "../tensor/handle.js";
 import { nestedLinearize } from "./nested.js";
 import { recordInputs, readGradients, zeroGradients, plainTensor, tensorData, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { InputError, OutputError, StaleHandleError, AdError } from "../errors.js";
+import { checkValueNaN, checkGradientNaN } from "./nan.js";
 
 /**
  * The plain value of an output of type Y: number for a Scalar or number, Float64Array for a Tensor, trees alike.
@@ -110,15 +111,19 @@ export function pullSeeds(r: Region, inputs: HandleTree, outs: number[], seeds: 
   return readGradients(r, inputs);
 }
 
-/** The pullback of a kept tape: seeds the outputs with ct, sweeps once, reads the input adjoints. */
-function pullbackOf(region: Region, epoch: number, inputs: HandleTree, outs: number[], value: unknown, hooks: readonly CustomHook[]): (ct: unknown) => unknown {
+/** The pullback of a kept tape: seeds the outputs with ct, sweeps once, reads the input adjoints (with
+ * `checkNaN`, a NaN among them is traced to its derivative rule). */
+function pullbackOf(t: Trace, inputs: HandleTree, outs: number[], value: unknown, checkNaN: boolean): (ct: unknown) => unknown {
+  const { region, customs } = t, epoch = region.epoch;
   return (ct) => {
     if (region.epoch !== epoch || region.trace) {
       throw new StaleHandleError("a pullback, used after the next transform call at its nesting level,");
     }
     const seeds: number[] = [];
     flattenCotangent(ct, value, "ct", seeds);
-    return pullSeeds(region, inputs, outs, seeds, hooks);
+    const g = pullSeeds(region, inputs, outs, seeds, customs);
+    if (checkNaN) checkGradientNaN(t, region, Math.max(-1, ...outs), g);
+    return g;
   };
 }
 
@@ -154,9 +159,10 @@ export function withRecording<R>(f: (h: never) => unknown, x: unknown, use: (r: 
   }
 }
 
-/** Records f at x and returns its plain value and pullback; with `hasAux`, f returns `[y, aux]`. Called
- * inside another transform's f, it records onto that trace instead, and its value and results are handles. */
-export function linearize(f: (h: never) => unknown, x: unknown, hasAux = false): Linearized & { y: unknown; aux: unknown; nested: boolean } {
+/** Records f at x and returns its plain value and pullback; with `hasAux`, f returns `[y, aux]`; with `checkNaN`,
+ * a NaN in the value or a gradient throws NaNError. Called inside another transform's f, it records onto that
+ * trace instead, and its value and results are handles (checkNaN applies at the outermost level only). */
+export function linearize(f: (h: never) => unknown, x: unknown, hasAux = false, checkNaN = false): Linearized & { y: unknown; aux: unknown; nested: boolean } {
   const outer = activeTrace();
   if (outer) {
     if (typeof f !== "function") throw new InputError(`expected the function to transform, got ${describe(f)}`, "f");
@@ -165,7 +171,10 @@ export function linearize(f: (h: never) => unknown, x: unknown, hasAux = false):
   return withRecording(
     f,
     x,
-    ({ t, inputs, y, aux, like, outs }) => ({ y, aux, value: like, pullback: pullbackOf(t.region, t.region.epoch, inputs, outs, like, t.customs), nested: false }),
+    ({ t, inputs, y, aux, like, outs }) => {
+      if (checkNaN) checkValueNaN(t, outs, x);
+      return { y, aux, value: like, pullback: pullbackOf(t, inputs, outs, like, checkNaN), nested: false };
+    },
     hasAux,
   );
 }
@@ -182,6 +191,20 @@ function toPlain(x: unknown): unknown {
 }
 
 /**
+ * Options of `vjp`: with `checkNaN`, a NaN in f's value, or in what the pullback returns, throws NaNError naming its op.
+ * @example
+ * ```ts
+ * const opts: ad.VjpOptions = { checkNaN: true };
+ * const [, pullback] = ad.vjp((x: ad.Scalar) => x.sqrt(), opts)(0); // √0 = 0 is fine; its derivative is ∞
+ * pullback(0); // → 0 — a zero cotangent meets the ∞ as 0 (no 0 · ∞ = NaN)
+ * ```
+ */
+export interface VjpOptions {
+  /** Trace a NaN in the value or a gradient to the op that made it and throw NaNError (as JAX's debug_nans; default false). */
+  checkNaN?: boolean;
+}
+
+/**
  * Returns a function giving [f(x), pullback]: pullback(ct), with ct shaped like f(x), returns ctᵀ·∂f/∂x shaped like x.
  * @example
  * ```ts
@@ -190,9 +213,9 @@ function toPlain(x: unknown): unknown {
  * pullback([1, 0]); // → [3, 2] — callable again until the next transform call
  * ```
  */
-export function vjp<H, Y>(f: (x: H) => Y): (x: InputOf<H>) => [OutputOf<Y>, (ct: CotangentOf<Y>) => GradOf<H>] {
+export function vjp<H, Y>(f: (x: H) => Y, opts: VjpOptions = {}): (x: InputOf<H>) => [OutputOf<Y>, (ct: CotangentOf<Y>) => GradOf<H>] {
   return (x) => {
-    const { value, pullback } = linearize(f, x);
+    const { value, pullback } = linearize(f, x, false, !!opts.checkNaN);
     return [value as OutputOf<Y>, pullback as (ct: CotangentOf<Y>) => GradOf<H>];
   };
 }
