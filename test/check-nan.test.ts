@@ -1,4 +1,4 @@
-/** @file checkNaN (grad, valueAndGrad, vjp): a NaN that reaches f's value or its gradient is traced to the op that
+/** @file checkNaN (grad, valueAndGrad, vjp, jvp): a NaN that reaches f's value or its gradient is traced to the op that
  * made it and raised as NaNError naming that op; a NaN that reaches neither (where's untaken branch) raises nothing;
  * without the option the same calls return NaN silently; after an error the next call works. */
 import { describe, it, expect } from "vitest";
@@ -58,6 +58,23 @@ describe("checkNaN: a NaN made in the gradient names the derivative rule", () =>
     expect(y).toBe(0);
     expect(nanError(() => pullback(1)).op).toBe("sqrt");
     expect(pullback(0)).toBe(0); // a zero cotangent meets the ∞ as 0: nothing to raise
+  });
+});
+
+describe("checkNaN in jvp: the value, then the tangent", () => {
+  it("a NaN value names its op", () => {
+    expect(nanError(() => ad.jvp((x: ad.Scalar) => x.sub(2).log(), opts)(1, 1)).op).toBe("log");
+  });
+  it("∞ · 0 is 0 in a tangent (√(x²) at 0), but √x − √x at 0 makes ∞ − ∞ in sub's rule", () => {
+    expect(ad.jvp((x: ad.Scalar) => x.mul(x).sqrt(), opts)(0, 1)).toEqual([0, 0]);
+    const e = nanError(() => ad.jvp((x: ad.Scalar) => ad.sub(x.sqrt(), x.sqrt()), opts)(0, 1));
+    expect(e.op).toBe("sub");
+    expect(e.message).toMatch(/output tangent is NaN/);
+  });
+  it("a NaN tangent names v's path; a tensor map's tangent names the elementwise op", () => {
+    expect(nanError(() => ad.jvp((p: { a: number; b: number }) => ad.mul(p.a, p.b), opts)({ a: 1, b: 2 }, { a: 0, b: NaN })).message).toMatch(/tangent v\.b is NaN/);
+    expect(nanError(() => ad.jvp((v: ad.Tensor) => ad.sub(v.sqrt(), v.sqrt()).sum(), opts)([0, 1], [1, 1])).op).toBe("sub");
+    expect(ad.jvp((v: ad.Tensor) => ad.sub(v.sqrt(), v.sqrt()).at(0))([0, 1], [1, 1])[1]).toBeNaN(); // silent without the option
   });
 });
 

@@ -2,7 +2,8 @@
 import { type Region, type CustomHook, scratch, reverseWithHooks } from "../trace.js";
 import { H_TUSED } from "../region.js";
 import { writeLeaves, fillLike, inputColumns, flatGradient, inputCount, lastInputNode, type HandleTree, type InputOf } from "../tree.js";
-import { withRecording, type OutputOf } from "./vjp.js";
+import { withRecording, type OutputOf, type VjpOptions } from "./vjp.js";
+import { checkValueNaN, checkTangentNaN } from "./nan.js";
 
 /**
  * A dense Jacobian: `data` row-major, rows = outputs, cols = inputs, both flattened in tree order.
@@ -42,18 +43,21 @@ export function sweepTangents(r: Region, n: number, k: number, s: { ptr: number;
 }
 
 /**
- * Returns a function giving [f(x), ∂f/∂x·v]: the tangent v (shaped like x) pushed forward in one sweep.
+ * Returns a function giving [f(x), ∂f/∂x·v]: the tangent v (shaped like x) pushed forward in one sweep; with
+ * `checkNaN`, a NaN in the value or the tangent throws NaNError naming its op.
  * @example
  * ```ts
  * ad.jvp((v: ad.Tensor) => v.at(0).mul(v.at(1)))([2, 3], [1, 0]); // → [6, 3]
  * ```
  */
-export function jvp<H, Y>(f: (x: H) => Y): (x: InputOf<H>, v: InputOf<H>) => [OutputOf<Y>, OutputOf<Y>] {
+export function jvp<H, Y>(f: (x: H) => Y, opts: VjpOptions = {}): (x: InputOf<H>, v: InputOf<H>) => [OutputOf<Y>, OutputOf<Y>] {
   return (x, v) =>
     withRecording(f, x, ({ t, inputs, like, outs }) => {
+      if (opts.checkNaN) checkValueNaN(t, outs, x);
       const s = tangents(t.region, t.n, 1);
       writeLeaves(s.dot, inputs, v, "v", s.arena);
       sweepTangents(t.region, t.n, 1, s);
+      if (opts.checkNaN) checkTangentNaN(t, outs, s.dot, s.arena, v);
       return [like, fillLike(like, outs, s.dot, 0)] as [OutputOf<Y>, OutputOf<Y>];
     });
 }

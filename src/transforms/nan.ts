@@ -36,55 +36,68 @@ function nameOf(t: Trace, i: number): string {
   return code < 128 ? (opName[code] ?? `op ${code}`) : (KERNEL_NAMES[code] ?? `kernel ${code}`);
 }
 
-/** Whether the tensor arena holds a NaN in [off, off + count). */
-function arenaNaN(t: Trace, off: number, count: number): boolean {
-  for (let k = off; k < off + count; k++) if (Number.isNaN(t.region.tv[k])) return true;
+/** What the walk reads: the scalar nodes' column and the tensor arena, of values (or of tangents). */
+interface Columns {
+  readonly val: Float64Array;
+  readonly tv: Float64Array;
+}
+
+/** Whether the arena column holds a NaN in [off, off + count). */
+function arenaNaN(c: Columns, off: number, count: number): boolean {
+  for (let k = off; k < off + count; k++) if (Number.isNaN(c.tv[k])) return true;
   return false;
 }
 
 /** The kernel nodes whose outputs hold a NaN inside the arena range [off, off + count). */
-function producers(t: Trace, off: number, count: number): number[] {
+function producers(t: Trace, c: Columns, off: number, count: number): number[] {
   const found: number[] = [];
   for (let k = 0; k < t.outputs.length; k += 3) {
     const [node, o, n] = [t.outputs[k], t.outputs[k + 1], t.outputs[k + 2]];
     const lo = Math.max(o, off), hi = Math.min(o + n, off + count);
-    if (lo < hi && arenaNaN(t, lo, hi - lo)) found.push(node);
+    if (lo < hi && arenaNaN(c, lo, hi - lo)) found.push(node);
   }
   return found;
 }
 
 /** The nodes holding NaN that node i's NaN came from, or null when i made it from finite operands (or reads unknown). */
-function nanOperands(t: Trace, i: number): number[] | null {
+function nanOperands(t: Trace, c: Columns, i: number): number[] | null {
   const code = t.op[i];
   if (code === CONST || code === INPUT || code === TOp.Const) return null;
   let from: number[];
-  if (code < 128) from = [t.a[i], t.b[i]].filter((j) => j >= 0 && j !== i && Number.isNaN(t.val[j]));
+  if (code < 128) from = [t.a[i], t.b[i]].filter((j) => j >= 0 && j !== i && Number.isNaN(c.val[j]));
   else if (code === TOp.Pack) {
     const [size, first] = [t.metaOf(i, 1), t.metaOf(i, 2)];
-    from = Array.from({ length: size }, (_, k) => first + k).filter((j) => Number.isNaN(t.val[j]));
-  } else if (code === TOp.Item) from = producers(t, t.metaOf(i, 0) + t.metaOf(i, 1), 1);
+    from = Array.from({ length: size }, (_, k) => first + k).filter((j) => Number.isNaN(c.val[j]));
+  } else if (code === TOp.Item) from = producers(t, c, t.metaOf(i, 0) + t.metaOf(i, 1), 1);
   else {
     from = [];
-    for (let k = 0; k < t.reads.length; k += 4) if (t.reads[k] === i) from.push(...producers(t, t.reads[k + 1], t.reads[k + 2]));
+    for (let k = 0; k < t.reads.length; k += 4) if (t.reads[k] === i) from.push(...producers(t, c, t.reads[k + 1], t.reads[k + 2]));
     if (!from.length && t.readsUnknown) return null;
   }
   return from.length ? from : null;
 }
 
-/** Throws NaNError when an output of f is NaN, naming the first op (in recording order) on a NaN path to it. */
-export function checkValueNaN(t: Trace, outs: readonly number[], x: unknown): void {
-  const stack = outs.filter((o) => o >= 0 && Number.isNaN(t.val[o]));
-  if (!stack.length) return;
+/** The first node (in recording order) on a path of NaNs in column c to a NaN output, or -1 when no output is NaN. */
+function nanSource(t: Trace, c: Columns, outs: readonly number[]): number {
+  const stack = outs.filter((o) => o >= 0 && Number.isNaN(c.val[o]));
+  if (!stack.length) return -1;
   const seen = new Set<number>();
   let source = Infinity;
   while (stack.length) {
     const i = stack.pop()!;
     if (seen.has(i)) continue;
     seen.add(i);
-    const from = nanOperands(t, i);
+    const from = nanOperands(t, c, i);
     if (from) stack.push(...from);
     else source = Math.min(source, i);
   }
+  return source;
+}
+
+/** Throws NaNError when an output of f is NaN, naming the first op (in recording order) on a NaN path to it. */
+export function checkValueNaN(t: Trace, outs: readonly number[], x: unknown): void {
+  const source = nanSource(t, { val: t.val, tv: t.region.tv }, outs);
+  if (source < 0) return;
   const op = nameOf(t, source);
   // A constant operand is stored in the node itself and forgotten once computed: the op, evaluated again at
   // its node operands' values, then gives a number, not NaN.
@@ -94,6 +107,15 @@ export function checkValueNaN(t: Trace, outs: readonly number[], x: unknown): vo
     : op === "constant" ? "a constant in f is NaN"
     : `from operands that are not NaN${inlineConstant ? " (so it was its constant operand: a NaN constant in f)" : ""}`;
   throw new NaNError(op, source, `${detail}; f's value is NaN`);
+}
+
+/** Throws NaNError when jvp's output tangent holds a NaN, naming the first op on a path of NaN tangents to it. */
+export function checkTangentNaN(t: Trace, outs: readonly number[], dot: Float64Array, arena: Float64Array, v: unknown): void {
+  const source = nanSource(t, { val: dot, tv: arena }, outs);
+  if (source < 0) return;
+  const op = nameOf(t, source);
+  const detail = op === "input" ? `the tangent ${nanPath(v, "v") ?? "(a leaf)"} is NaN` : "its derivative times its operands' tangents (none NaN) is not finite";
+  throw new NaNError(op, source, `${detail}; the output tangent is NaN`);
 }
 
 /** Throws NaNError when the gradient `g` (a plain tree) holds a NaN though f's value did not, naming the derivative rule that made it. */

@@ -191,7 +191,7 @@ function toPlain(x: unknown): unknown {
 }
 
 /**
- * Options of `vjp`: with `checkNaN`, a NaN in f's value, or in what the pullback returns, throws NaNError naming its op.
+ * Options of `vjp` and `jvp`: with `checkNaN`, a NaN in f's value, or in what the pullback (the tangent) returns, throws NaNError naming its op.
  * @example
  * ```ts
  * const opts: ad.VjpOptions = { checkNaN: true };
