@@ -1,4 +1,4 @@
-/** @file checkNaN (grad, valueAndGrad, vjp, jvp): a NaN that reaches f's value or its gradient is traced to the op that
+/** @file checkNaN (grad, valueAndGrad, vjp, jvp, compile): a NaN that reaches f's value or its gradient is traced to the op that
  * made it and raised as NaNError naming that op; a NaN that reaches neither (where's untaken branch) raises nothing;
  * without the option the same calls return NaN silently; after an error the next call works. */
 import { describe, it, expect } from "vitest";
@@ -75,6 +75,27 @@ describe("checkNaN in jvp: the value, then the tangent", () => {
     expect(nanError(() => ad.jvp((p: { a: number; b: number }) => ad.mul(p.a, p.b), opts)({ a: 1, b: 2 }, { a: 0, b: NaN })).message).toMatch(/tangent v\.b is NaN/);
     expect(nanError(() => ad.jvp((v: ad.Tensor) => ad.sub(v.sqrt(), v.sqrt()).sum(), opts)([0, 1], [1, 1])).op).toBe("sub");
     expect(ad.jvp((v: ad.Tensor) => ad.sub(v.sqrt(), v.sqrt()).at(0))([0, 1], [1, 1])[1]).toBeNaN(); // silent without the option
+  });
+});
+
+describe("checkNaN in compile: a replay that gives NaN is diagnosed by recording f afresh", () => {
+  const f = (v: ad.Tensor) => v.at(0).sub(v.at(1)).log().add(v.at(1).square());
+  it("grad, valueAndGrad and value throw the NaNError eager grad would, and the tape still replays", () => {
+    const c = ad.compile(f, [3, 1], { checkNaN: true });
+    expect(nanError(() => c.grad([1, 3])).op).toBe("log");
+    expect(nanError(() => c.valueAndGrad([1, 3])).op).toBe("log");
+    expect(nanError(() => c.value([1, 3])).op).toBe("log");
+    const g = new Float64Array(2);
+    c.grad([3, 1], g); // ∂/∂v₀ = 1/(v₀ − v₁), ∂/∂v₁ = −1/(v₀ − v₁) + 2v₁
+    expect([...g]).toEqual([0.5, 1.5]);
+  });
+  it("a gradient NaN with a finite value", () => {
+    const c = ad.compile((x: ad.Scalar) => ad.sub(x.sqrt(), x.sqrt()), 1, { checkNaN: true });
+    expect(c.grad(4)).toBe(0);
+    expect(nanError(() => c.grad(0)).op).toBe("sqrt");
+  });
+  it("without the option the replay returns the NaN", () => {
+    expect(ad.compile(f, [3, 1]).valueAndGrad([1, 3])[0]).toBeNaN();
   });
 });
 

@@ -8,10 +8,11 @@ import { H_FUSE } from "../region.js";
 import { Scalar, type Trace, type CustomHook, Region, describe, reverseWithHooks } from "../trace.js";
 import { need } from "../wasm.js";
 import { readGradients, zeroGradients, writeLeaves, fillLike, inputSlice, type HandleTree, type InputOf, type GradOf } from "../tree.js";
-import { withRecording, flattenCotangent, pullSeeds, type OutputOf, type CotangentOf } from "./vjp.js";
+import { withRecording, flattenCotangent, pullSeeds, linearize, type OutputOf, type CotangentOf } from "./vjp.js";
+import { nanPath } from "./nan.js";
 import { tangents, sweepTangents, pickJacobian, type Jacobian } from "./forward.js";
 import { sweepHvp, hvpResult, hessianOf } from "./hessian.js";
-import { AdError, BranchChanged, InputError, OutputError } from "../errors.js";
+import { AdError, BranchChanged, InputError, NaNError, OutputError } from "../errors.js";
 import { branches, opName } from "../ops.js";
 
 /**
@@ -26,6 +27,9 @@ import { branches, opName } from "../ops.js";
 export interface CompileOptions {
   /** `"rerecord"` (the default): record f again at the new input and carry on; `"throw"`: throw `BranchChanged`. */
   onBranchChange?: "rerecord" | "throw";
+  /** When `value`, `grad` or `valueAndGrad` gives a NaN, record f afresh at that input with grad's `checkNaN` to throw
+   * the NaNError that names the op (a replay without NaN costs one scan of what it returns; default false). */
+  checkNaN?: boolean;
 }
 
 /**
@@ -109,7 +113,7 @@ export class Compiled<H, Y> {
    * ```
    */
   value(x: InputOf<H>): OutputOf<Y> {
-    return fillLike(this.like, this.outs, this.replayAt(x, true).val) as OutputOf<Y>;
+    return this.checked(x, fillLike(this.like, this.outs, this.replayAt(x, true).val), false) as OutputOf<Y>;
   }
 
   /**
@@ -124,7 +128,8 @@ export class Compiled<H, Y> {
   grad(x: InputOf<H>, out?: GradOf<H>): GradOf<H> {
     const r = this.gradientAt(x);
     if (!r) return zeroGradients(this.inputs) as GradOf<H>;
-    return (out === undefined ? readGradients(r, this.inputs) : writeGradients(r, this.inputs, out, "out")) as GradOf<H>;
+    const g = out === undefined ? readGradients(r, this.inputs) : writeGradients(r, this.inputs, out, "out");
+    return (this.opts.checkNaN ? this.checked(x, g, true, this.outputValue()) : g) as GradOf<H>;
   }
 
   /**
@@ -138,7 +143,8 @@ export class Compiled<H, Y> {
   valueAndGrad(x: InputOf<H>, out?: GradOf<H>): [number, GradOf<H>] {
     const r = this.gradientAt(x);
     if (!r) return [scalarOf(this.like), zeroGradients(this.inputs) as GradOf<H>];
-    return [this.outputValue(), (out === undefined ? readGradients(r, this.inputs) : writeGradients(r, this.inputs, out, "out")) as GradOf<H>];
+    const g = out === undefined ? readGradients(r, this.inputs) : writeGradients(r, this.inputs, out, "out");
+    return [this.outputValue(), this.checked(x, g, true, this.outputValue()) as GradOf<H>];
   }
 
   /**
@@ -244,6 +250,15 @@ export class Compiled<H, Y> {
     this.unfuse();
     if (this.guards) r.e.memFree(this.guards, this.ng * GUARD_BYTES);
     r.free();
+  }
+
+  /** With `checkNaN`, a NaN in `result` (or in `value`) makes f recorded afresh at x under grad's checkNaN, which
+   * throws the NaNError naming the op; otherwise returns `result`. */
+  private checked(x: unknown, result: unknown, scalar: boolean, value = 0): unknown {
+    if (!this.opts.checkNaN || (!Number.isNaN(value) && nanPath(result) === undefined)) return result;
+    const { pullback } = linearize(this.f as (h: never) => unknown, x, false, true);
+    if (scalar) pullback(1);
+    throw new NaNError("unknown", -1, "a compiled replay gave NaN where f recorded afresh at the same input gives none; please report it");
   }
 
   private live(): Region {
