@@ -116,9 +116,11 @@ export function setMutant(op: i32, kind: i32): void {
 }
 
 /** What a guard records of its node: a comparison's outcome (its value), or the branch that max, min or
- * abs took (its partial ∂/∂x: 1 or 0, or the sign). A replay that computes another key took another branch. */
-export function guardKey(op: i32, v: f64, dx: f64): f64 {
-  return op >= Op.Less && op <= Op.Equal ? v : dx;
+ * abs took (∂/∂x − ∂/∂y: ±1, or abs's sign). A replay that computes another key took another branch.
+ * NOTE: not ∂/∂x alone: a constant operand's partial is zeroed after the row runs, so relu = max(0, x) would
+ * key on a constant 0 and never flip; the difference keeps the other operand's partial. */
+export function guardKey(op: i32, v: f64, dx: f64, dy: f64): f64 {
+  return op >= Op.Less && op <= Op.Equal ? v : dx - dy;
 }
 
 /** The pow row: d(xʸ) = y xʸ⁻¹ dx + xʸ log x dy, with ∂/∂y = 0 at x = 0, y > 0 and ∂/∂x = 0 when y = 0. */

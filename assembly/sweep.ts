@@ -84,7 +84,8 @@ export function compute(t: usize, from: i32, to: i32): void {
 // @ts-ignore: decorator
 @inline function keyNow(t: usize, guards: usize, g: i32): f64 {
   const node = <i32>load<f64>(guards + (<usize>g << 4));
-  return guardKey(<i32>load<u8>(field(t, H_OP) + <usize>node), load<f64>(f64At(field(t, H_VAL), node)), load<f64>(f64At(field(t, H_DA), node)));
+  return guardKey(<i32>load<u8>(field(t, H_OP) + <usize>node), load<f64>(f64At(field(t, H_VAL), node)),
+    load<f64>(f64At(field(t, H_DA), node)), load<f64>(f64At(field(t, H_DB), node)));
 }
 
 /** Stores each guard's key as recorded (the caller fills in the guards' nodes). */

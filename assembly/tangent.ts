@@ -135,6 +135,11 @@ function hvpScalar(t: usize, n: i32, out: i32, s: usize, guards: usize, ng: i32)
     memory.fill(adjT, 0, used);
   }
   store<f64>(pair + (<usize>out << 4), 1);
+  // Leaves above `out` (f returned an input recorded before others) are not reached by pass 2: their entry of
+  // H·v is 0, not the tangent seed that pass 1 left there.
+  for (let i = out + 1; i < n; i++) {
+    if ((load<i32>(i32At(a, i)) | load<i32>(i32At(b, i))) == 0) store<f64>(f64At(tan, i), 0);
+  }
   // NOTE: as in `reverse`, what node i sends to node i - 1 travels in registers (cg, ct), not memory.
   let cg: f64 = 0, ct: f64 = 0;
   for (let i = out; i > 0; i--) {
