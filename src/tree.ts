@@ -1,6 +1,6 @@
 /** @file Parameter trees (API.md §Inputs): recording a tree's leaves as inputs, and reading gradients back in the same structure. */
 import { Scalar, type Trace, describe, tensorModeError } from "./trace.js";
-import { Tensor, TensorData, arenaLeaf, type TensorKind } from "./tensor/handle.js";
+import { Tensor, TensorData, arenaLeaf, checkTensorData, type TensorKind } from "./tensor/handle.js";
 import { fmt } from "./tensor/shape.js";
 import { InputError } from "./errors.js";
 
@@ -69,6 +69,7 @@ export function recordInputs(t: Trace, x: unknown, path = "x"): HandleTree {
   }
   if (x instanceof TensorData) {
     // A tensor input lives in the arena (no scalar node per element); its adjoint is read back from there.
+    checkTensorData(x, path);
     return arenaLeaf(t, x.data, x.shape.slice(), true);
   }
   if (Array.isArray(x)) return x.map((c, i) => recordInputs(t, c, `${path}[${i}]`));

@@ -257,6 +257,15 @@ export function traceFor(xs: readonly unknown[], op: string): Trace {
   return t;
 }
 
+/** Checks that a TensorData (from `tensor()`, or built or changed by hand) holds a Float64Array of its shape's size,
+ * so no kernel reads or writes past it; returns it. */
+export function checkTensorData(x: TensorData, path: string): TensorData {
+  if (!(x.data instanceof Float64Array)) throw new InputError(`a tensor's data must be a Float64Array, got ${describe(x.data)}`, path);
+  const shape = checkShape(x.shape, `${path}.shape`);
+  if (sizeOf(shape) !== x.data.length) throw new InputError(`a tensor of shape ${fmt(shape)} needs ${sizeOf(shape)} elements, its data has ${x.data.length}`, path);
+  return x;
+}
+
 /** Records a tensor leaf on t, its elements written into the arena now (a `const` node does nothing when swept):
  * an input (`needsGrad`: its adjoint is read back) or a constant. */
 export function arenaLeaf(t: Trace, data: Float64Array, shape: readonly number[], needsGrad: boolean): Tensor<"nd"> {
@@ -281,7 +290,7 @@ export function asTensor(t: Trace, x: unknown, op: string): Tensor<TensorKind> {
     if (x.trace !== t) throw foreignHandle(x.trace, op);
     return x;
   }
-  if (x instanceof TensorData) return constantTensor(t, x.data, x.shape, x);
+  if (x instanceof TensorData) return constantTensor(t, checkTensorData(x, "operand").data, x.shape.slice(), x);
   if (x instanceof Float64Array) return constantTensor(t, x, [x.length], x);
   if (typeof x === "number") return constantTensor(t, new Float64Array([x]), [], undefined);
   if (Array.isArray(x) && x.every((v) => typeof v === "number")) return constantTensor(t, Float64Array.from(x), [x.length], undefined);
