@@ -1,7 +1,7 @@
 /** @file Parameter trees (API.md §Inputs): recording a tree's leaves as inputs, and reading gradients back in the same structure. */
 import { Scalar, type Trace, describe, tensorModeError } from "./trace.js";
 import { Tensor, TensorData, arenaLeaf, checkTensorData, type TensorKind } from "./tensor/handle.js";
-import { fmt } from "./tensor/shape.js";
+import { fmt, isNumberArray } from "./tensor/shape.js";
 import { InputError } from "./errors.js";
 
 /**
@@ -56,7 +56,7 @@ function isPlainObject(x: object): boolean {
 }
 
 function isVector(x: unknown): x is Float64Array | number[] {
-  return x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === "number"));
+  return x instanceof Float64Array || isNumberArray(x);
 }
 
 /** Records every leaf of `x` as input nodes on `t` and returns the matching tree of handles. */
@@ -72,7 +72,14 @@ export function recordInputs(t: Trace, x: unknown, path = "x"): HandleTree {
     checkTensorData(x, path);
     return arenaLeaf(t, x.data, x.shape.slice(), true);
   }
-  if (Array.isArray(x)) return x.map((c, i) => recordInputs(t, c, `${path}[${i}]`));
+  if (Array.isArray(x)) {
+    const out: HandleTree[] = new Array(x.length);
+    for (let i = 0; i < x.length; i++) {
+      if (!(i in x)) throw new InputError("a hole in a sparse array (expected a number, a vector or a tree)", `${path}[${i}]`);
+      out[i] = recordInputs(t, x[i], `${path}[${i}]`);
+    }
+    return out;
+  }
   if (typeof x === "object" && x !== null && isPlainObject(x)) {
     const out: { [key: string]: HandleTree } = {};
     for (const k of Object.keys(x)) out[k] = recordInputs(t, (x as Record<string, unknown>)[k], `${path}.${k}`);
@@ -119,7 +126,7 @@ export function writeLeaves(target: Float64Array, h: HandleTree, x: unknown, pat
     target[h.idx] = x;
   } else if (h instanceof Tensor) {
     const data = h.structured ? tensorData(x, h.shape, path) : x;
-    const ok = data instanceof Float64Array || (Array.isArray(data) && data.every((v) => typeof v === "number"));
+    const ok = data instanceof Float64Array || isNumberArray(data);
     if (!ok || (data as ArrayLike<number>).length !== h.size) {
       throw new InputError(`expected a Float64Array or number[] of length ${h.size} (as compiled), got ${describe(x)}`, path);
     }

@@ -7,6 +7,7 @@
  */
 import { InputError } from "../errors.js";
 import { TensorData } from "../tensor/handle.js";
+import { isNumberArray } from "../tensor/shape.js";
 
 /** One node of a tree's structure; `typed` says whether a vector leaf was a `Float64Array` (else a `number[]`). */
 export type Spec =
@@ -28,9 +29,6 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function isNumberArray(x: unknown): x is number[] {
-  return Array.isArray(x) && x.every((v) => typeof v === "number");
-}
 
 function describe(x: unknown): string {
   if (x === null) return "null";
@@ -54,7 +52,14 @@ function specOf(x: unknown, path: string, count: { n: number }): Spec {
     count.n += x.size;
     return { kind: "tensor", length: x.size, shape: x.shape.slice() };
   }
-  if (Array.isArray(x)) return { kind: "array", children: x.map((c, i) => specOf(c, `${path}[${i}]`, count)) };
+  if (Array.isArray(x)) {
+    const children: Spec[] = [];
+    for (let i = 0; i < x.length; i++) {
+      if (!(i in x)) throw new InputError("a hole in a sparse array", `${path}[${i}]`);
+      children.push(specOf(x[i], `${path}[${i}]`, count));
+    }
+    return { kind: "array", children };
+  }
   if (isPlainObject(x)) {
     const keys = Object.keys(x);
     return { kind: "object", keys, children: keys.map((k) => specOf(x[k], `${path}.${k}`, count)) };

@@ -1,7 +1,7 @@
 /** @file The n-D `Tensor` handle, `TensorData` (a tensor's plain value) and `tensor()`; how a tensor's elements come to live as scalar nodes or in the tape's tensor arena, and how operands become tensors on a trace. */
 import { Scalar, type Trace, traceOf, activeTrace, describe } from "../trace.js";
 import { AdError, InputError, StaleHandleError } from "../errors.js";
-import { checkShape, sizeOf, fmt } from "./shape.js";
+import { checkShape, sizeOf, fmt, isNumberArray } from "./shape.js";
 import { TOp } from "./codes.js";
 
 /**
@@ -221,7 +221,7 @@ export function tensor(data: Float64Array | readonly unknown[] | number, shape?:
   if (shape === undefined) fill(data, 0, "data");
   else {
     const src = typeof data === "number" ? [data] : data;
-    if (!(src instanceof Float64Array) && !(Array.isArray(src) && src.every((v) => typeof v === "number"))) {
+    if (!(src instanceof Float64Array) && !isNumberArray(src)) {
       throw new InputError(`with a shape, data must be a Float64Array or a flat number[], got ${describe(data)}`, "data");
     }
     if (src.length !== flat.length) throw new InputError(`data has ${src.length} elements, shape ${fmt(dims)} needs ${flat.length}`, "data");
@@ -242,7 +242,7 @@ export type TensorLike = Tensor<TensorKind> | TensorData | Float64Array | readon
 
 /** Whether x is a tensor operand rather than a scalar one. */
 export function isTensorLike(x: unknown): boolean {
-  return x instanceof Tensor || x instanceof TensorData || x instanceof Float64Array || (Array.isArray(x) && x.every((v) => typeof v === "number"));
+  return x instanceof Tensor || x instanceof TensorData || x instanceof Float64Array || isNumberArray(x);
 }
 
 /** The trace a tensor op records onto: the first handle's, else the active one (constants only). */
@@ -293,7 +293,7 @@ export function asTensor(t: Trace, x: unknown, op: string): Tensor<TensorKind> {
   if (x instanceof TensorData) return constantTensor(t, checkTensorData(x, "operand").data, x.shape.slice(), x);
   if (x instanceof Float64Array) return constantTensor(t, x, [x.length], x);
   if (typeof x === "number") return constantTensor(t, new Float64Array([x]), [], undefined);
-  if (Array.isArray(x) && x.every((v) => typeof v === "number")) return constantTensor(t, Float64Array.from(x), [x.length], undefined);
+  if (isNumberArray(x)) return constantTensor(t, Float64Array.from(x), [x.length], undefined);
   if (x instanceof Scalar) {
     if (x.trace !== t) throw foreignHandle(x.trace, op);
     return new Tensor<"nd">(t, [], x.idx, -1, true, true);

@@ -9,6 +9,13 @@ export function fmt(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
 
+/** Whether x is an array of numbers with no holes (`every` skips a sparse array's holes, which read as undefined). */
+export function isNumberArray(x: unknown): x is number[] {
+  if (!Array.isArray(x)) return false;
+  for (let i = 0; i < x.length; i++) if (typeof x[i] !== "number") return false;
+  return true;
+}
+
 /** Number of elements of a shape (1 for []). */
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
