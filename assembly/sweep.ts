@@ -113,7 +113,7 @@ export function replayGradient(t: usize, n: i32, guards: usize, ng: i32, out: i3
   const flipped = replay(t, n, guards, ng);
   if (flipped >= 0) return flipped;
   store<f64>(outValue, load<f64>(f64At(field(t, H_VAL), out)));
-  clearAdjoints(t, out + 1);
+  clearAdjoints(t, n); // every node: an input recorded after `out` (f returned an earlier input) is not swept
   store<f64>(f64At(field(t, H_ADJ), out), 1);
   reverse(t, out);
   return -1;

@@ -386,7 +386,7 @@ export class Compiled<H, Y> {
       // A customVjp's bwd must see the real cotangent: replay, then sweep in segments around it.
       const r = this.replayAt(x);
       const value = r.val[this.outs[0]];
-      r.e.clearAdjoints(r.ptr, this.outs[0] + 1);
+      r.e.clearAdjoints(r.ptr, this.n); // every node: an input recorded after the output is not swept
       r.adj[this.outs[0]] = 1;
       reverseWithHooks(r, this.outs[0], this.hooks);
       this.valueView = Float64Array.of(value);

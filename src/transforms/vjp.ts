@@ -2,7 +2,7 @@
 import { Scalar, Trace, type Region, type CustomHook, describe, activeTrace, reverseWithHooks } from "../trace.js";
 import { Tensor, TensorData } from "../tensor/handle.js";
 import { nestedLinearize } from "./nested.js";
-import { recordInputs, readGradients, zeroGradients, plainTensor, tensorData, type HandleTree, type InputOf, type GradOf } from "../tree.js";
+import { recordInputs, readGradients, zeroGradients, plainTensor, tensorData, lastInputNode, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { InputError, OutputError, StaleHandleError, AdError } from "../errors.js";
 import { checkValueNaN, checkGradientNaN } from "./nan.js";
 
@@ -103,7 +103,8 @@ export function flattenCotangent(ct: unknown, like: unknown, path: string, seeds
 export function pullSeeds(r: Region, inputs: HandleTree, outs: number[], seeds: number[], hooks: readonly CustomHook[]): unknown {
   const top = Math.max(-1, ...outs);
   if (top < 0) return zeroGradients(inputs);
-  r.e.clearAdjoints(r.ptr, top + 1);
+  // Inputs recorded after the top output (f returned an earlier input) are not swept: clear theirs too.
+  r.e.clearAdjoints(r.ptr, Math.max(top, lastInputNode(inputs)) + 1);
   outs.forEach((node, k) => {
     if (node >= 0) r.adj[node] += seeds[k];
   });
