@@ -59,8 +59,12 @@ function isVector(x: unknown): x is Float64Array | number[] {
   return x instanceof Float64Array || isNumberArray(x);
 }
 
-/** Records every leaf of `x` as input nodes on `t` and returns the matching tree of handles. */
-export function recordInputs(t: Trace, x: unknown, path = "x"): HandleTree {
+/** Deepest input tree `recordInputs` walks (a deeper one is an InputError, not a stack overflow). */
+export const MAX_TREE_DEPTH = 1000;
+
+/** Records every leaf of `x` as input nodes on `t` and returns the matching tree of handles (a cyclic, too deep or
+ * sparse tree is an InputError naming the path). */
+export function recordInputs(t: Trace, x: unknown, path = "x", ancestors: object[] = []): HandleTree {
   if (typeof x === "number") return new Scalar(t, t.leaf(x, true));
   if (isVector(x)) {
     const base = t.n;
@@ -72,18 +76,26 @@ export function recordInputs(t: Trace, x: unknown, path = "x"): HandleTree {
     checkTensorData(x, path);
     return arenaLeaf(t, x.data, x.shape.slice(), true);
   }
-  if (Array.isArray(x)) {
-    const out: HandleTree[] = new Array(x.length);
-    for (let i = 0; i < x.length; i++) {
-      if (!(i in x)) throw new InputError("a hole in a sparse array (expected a number, a vector or a tree)", `${path}[${i}]`);
-      out[i] = recordInputs(t, x[i], `${path}[${i}]`);
+  const node = typeof x === "object" && x !== null && (Array.isArray(x) || isPlainObject(x));
+  if (node) {
+    if (ancestors.includes(x)) throw new InputError("the input tree is cyclic (this node contains itself)", path);
+    if (ancestors.length >= MAX_TREE_DEPTH) throw new InputError(`the input tree is nested more than ${MAX_TREE_DEPTH} levels deep`, path);
+    ancestors.push(x);
+    try {
+      if (Array.isArray(x)) {
+        const out: HandleTree[] = new Array(x.length);
+        for (let i = 0; i < x.length; i++) {
+          if (!(i in x)) throw new InputError("a hole in a sparse array (expected a number, a vector or a tree)", `${path}[${i}]`);
+          out[i] = recordInputs(t, x[i], `${path}[${i}]`, ancestors);
+        }
+        return out;
+      }
+      const out: { [key: string]: HandleTree } = {};
+      for (const k of Object.keys(x)) out[k] = recordInputs(t, (x as Record<string, unknown>)[k], `${path}.${k}`, ancestors);
+      return out;
+    } finally {
+      ancestors.pop();
     }
-    return out;
-  }
-  if (typeof x === "object" && x !== null && isPlainObject(x)) {
-    const out: { [key: string]: HandleTree } = {};
-    for (const k of Object.keys(x)) out[k] = recordInputs(t, (x as Record<string, unknown>)[k], `${path}.${k}`);
-    return out;
   }
   throw new InputError(
     `unsupported leaf: ${describe(x)} (expected a number, a Float64Array, a number[], a tensor(…), or arrays and plain objects of them)`,
