@@ -91,7 +91,7 @@ export function recordInputs(t: Trace, x: unknown, path = "x", ancestors: object
         return out;
       }
       const out: { [key: string]: HandleTree } = {};
-      for (const k of Object.keys(x)) out[k] = recordInputs(t, (x as Record<string, unknown>)[k], `${path}.${k}`, ancestors);
+      for (const k of Object.keys(x)) setOwn(out, k, recordInputs(t, (x as Record<string, unknown>)[k], `${path}.${k}`, ancestors));
       return out;
     } finally {
       ancestors.pop();
@@ -103,13 +103,18 @@ export function recordInputs(t: Trace, x: unknown, path = "x", ancestors: object
   );
 }
 
+/** Sets o[k] as an own data property: a key such as `__proto__` (from JSON.parse) stays a key, never a prototype. */
+export function setOwn(o: object, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
 /** Reads the adjoints of a tree of input handles into a gradient tree of the same structure. */
 export function readGradients(t: { readonly adj: Float64Array; readonly tg?: Float64Array }, h: HandleTree): unknown {
   if (h instanceof Scalar) return t.adj[h.idx];
   if (h instanceof Tensor) return plainTensor(h, inputSlice(t, h).slice());
   if (Array.isArray(h)) return h.map((c) => readGradients(t, c));
   const out: { [key: string]: unknown } = {};
-  for (const k of Object.keys(h)) out[k] = readGradients(t, h[k]);
+  for (const k of Object.keys(h)) setOwn(out, k, readGradients(t, h[k]));
   return out;
 }
 
@@ -119,7 +124,7 @@ export function zeroGradients(h: HandleTree): unknown {
   if (h instanceof Tensor) return plainTensor(h, new Float64Array(h.size));
   if (Array.isArray(h)) return h.map(zeroGradients);
   const out: { [key: string]: unknown } = {};
-  for (const k of Object.keys(h)) out[k] = zeroGradients(h[k]);
+  for (const k of Object.keys(h)) setOwn(out, k, zeroGradients(h[k]));
   return out;
 }
 
@@ -172,7 +177,7 @@ export function fillLike(like: unknown, outs: number[], source: Float64Array, co
   }
   if (Array.isArray(like)) return like.map((c) => fillLike(c, outs, source, constant, at));
   const o: Record<string, unknown> = {};
-  for (const k of Object.keys(like as object)) o[k] = fillLike((like as Record<string, unknown>)[k], outs, source, constant, at);
+  for (const k of Object.keys(like as object)) setOwn(o, k, fillLike((like as Record<string, unknown>)[k], outs, source, constant, at));
   return o;
 }
 

@@ -8,6 +8,7 @@
 import { InputError } from "../errors.js";
 import { TensorData } from "../tensor/handle.js";
 import { isNumberArray } from "../tensor/shape.js";
+import { setOwn } from "../tree.js";
 
 /** One node of a tree's structure; `typed` says whether a vector leaf was a `Float64Array` (else a `number[]`). */
 export type Spec =
@@ -224,7 +225,7 @@ function build(s: Spec, flat: Float64Array, at: { k: number }): unknown {
       return s.children.map((c) => build(c, flat, at));
     case "object": {
       const o: Record<string, unknown> = {};
-      s.keys.forEach((k, i) => (o[k] = build(s.children[i], flat, at)));
+      s.keys.forEach((k, i) => setOwn(o, k, build(s.children[i], flat, at))); // a `__proto__` key stays a key
       return o;
     }
   }
