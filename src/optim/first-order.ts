@@ -136,7 +136,13 @@ function makeOptimizer<O>(name: Optimizer<O>["name"], options: Required<O>, nBuf
       gather(state.spec, params, s.x, "params");
       gather(state.spec, grads, s.g, "grads");
       update(s.x, s.g, state);
-      return scatter(state.spec, s.x, params);
+      try {
+        return scatter(state.spec, s.x, params);
+      } catch (err) {
+        // A frozen (read-only) params tree: step writes in place, so say so rather than leak the TypeError.
+        if (err instanceof TypeError) throw new InputError(`cannot update params in place (${err.message}); pass a writable tree, e.g. cloneTree(params)`, "params");
+        throw err;
+      }
     },
     update,
   });
