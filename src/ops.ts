@@ -46,9 +46,11 @@ export const table = {
     code: Op.Pow,
     arity: 2,
     curv: [1, 1, 1],
-    // d(xʸ) = y xʸ⁻¹ dx + xʸ log x dy; ∂/∂x = 0 when y = 0, ∂/∂y = 0 at x = 0, y > 0 (as the AS row)
+    // d(xʸ) = y xʸ⁻¹ dx + xʸ log x dy; ∂/∂x = 0 when y = 0, ∂/∂y = 0 at x = 0, y > 0 (as the AS row).
+    // NOTE: ∂/∂x is masked only at x = 0 = y (0·∞ there): masking all of y = 0 would also zero its own
+    // derivative in y there, xʸ⁻¹, which a nested transform needs (the AS row's ∂²/∂x∂y keeps it).
     d: (x, y, v) => [
-      where(equal(y, 0), 0, mul(y, pow(x, sub(y, 1)))),
+      where(mul(equal(y, 0), equal(x, 0)), 0, mul(y, pow(x, sub(y, 1)))),
       where(mul(equal(x, 0), greater(y, 0)), 0, mul(v, log(x))),
     ],
   },
