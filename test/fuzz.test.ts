@@ -1,0 +1,73 @@
+/** @file The property-based fuzzer's CI sample (issue 8): a fixed-seed run of random programs through every derivative
+ * mode, the kept counterexamples, and the mutant sweep that proves a wrong derivative rule is caught. The
+ * statistics print to the CI log; `npm run fuzz -- --seed N --seconds S` runs the same properties longer. */
+import { afterEach, describe, expect, it } from "vitest";
+import { setMutant } from "../src/testing.js";
+import { checkCase, type Modes, type Tally } from "./fuzz/check.js";
+import { GENE_OPS } from "./fuzz/generate.js";
+import { printProgram } from "./fuzz/program.js";
+import { regressions } from "./fuzz/regressions.js";
+import { describeFailure, mutantSweep, runFuzz, statsTable, type RunResult } from "./fuzz/run.js";
+
+const SEED = 20260806;
+const FIRST: Modes = { first: true, second: false, symbolic: false };
+const SECOND: Modes = { first: false, second: true, symbolic: false };
+const SYMBOLIC: Modes = { first: false, second: false, symbolic: true };
+const ALL: Modes = { first: true, second: true, symbolic: true };
+
+/** Runs a sample, prints its statistics, and fails with the shrunk counterexample if any mode disagreed. */
+function sample(title: string, runs: number, modes: Modes, maxGenes = 12): RunResult {
+  const r = runFuzz({ seed: SEED, runs, maxGenes, modes });
+  console.log(`fuzz: ${title} (seed ${SEED})\n${statsTable(r, GENE_OPS)}`);
+  expect(r.failure && describeFailure(r.failure)).toBeUndefined();
+  return r;
+}
+
+afterEach(() => setMutant(null));
+
+describe("fuzz: random programs, every mode agrees", () => {
+  it("10 000 programs: value, grad vs Richardson differences, jvp, jacobian/jacfwd/jacrev, compiled replay", () => {
+    const r = sample("first order", 10_000, FIRST);
+    expect(r.programs).toBeGreaterThan(9_000); // rejected points (out of range) stay a small share
+    expect(r.tally.compared.fd).toBeGreaterThan(20_000);
+    expect(r.tally.branchChanged).toBeGreaterThan(0); // some replays flip a guard, and must say so
+    expect(GENE_OPS.filter((o) => ![...r.ops].some((n) => n === o || (o === "if" && n.startsWith("if"))))).toEqual([]);
+  }, 120_000);
+
+  it("3 000 programs: hessian (symmetric), hvp, nested grad-of-grad, differences of grad", () => {
+    const r = sample("second order", 3_000, SECOND);
+    expect(r.tally.compared.hessianFd).toBeGreaterThan(5_000);
+    expect(r.tally.compared.nested).toBeGreaterThan(5_000);
+  }, 120_000);
+
+  it("60 small programs of the ops mathjs knows: its symbolic derivative, evaluated, equals grad", () => {
+    const r = sample("symbolic", 60, SYMBOLIC, 4);
+    expect(r.tally.compared.symbolic).toBeGreaterThan(20);
+  }, 120_000);
+});
+
+describe("fuzz: kept counterexamples", () => {
+  it.each(regressions.map((r) => [r.note, r] as const))("%s", (_, r) => {
+    const tally: Tally = { compared: {}, skippedFd: 0, branchChanged: 0 };
+    const out = checkCase(r, ALL, tally);
+    expect(out, printProgram(r.p)).toEqual([]);
+    expect(Object.values(tally.compared).reduce((s, k) => s + k, 0)).toBeGreaterThan(5);
+  });
+});
+
+describe("fuzz: mutants (a deliberately wrong derivative rule) are caught", () => {
+  it("every scalar primitive's ∂/∂x (and ∂/∂y): the first-order modes catch ≥ 95% of the mutants", () => {
+    const res = mutantSweep(SEED, 200, FIRST);
+    const escaped = res.filter((m) => !m.caught).map((m) => `${m.mutant.op}/∂${m.mutant.which}`);
+    console.log(`fuzz: mutants caught by the first-order modes ${res.length - escaped.length}/${res.length}; escaped: ${escaped.join(", ") || "none"}`);
+    expect(res.length).toBeGreaterThanOrEqual(40);
+    expect((res.length - escaped.length) / res.length).toBeGreaterThanOrEqual(0.95);
+  }, 120_000);
+
+  it("the second-order modes alone catch the mutants of ops with curvature (the TS rules nested transforms use are mutated too)", () => {
+    const res = mutantSweep(SEED, 100, SECOND);
+    const escaped = res.filter((m) => !m.caught).map((m) => `${m.mutant.op}/∂${m.mutant.which}`);
+    console.log(`fuzz: mutants caught by the second-order modes alone ${res.length - escaped.length}/${res.length}; escaped: ${escaped.join(", ") || "none"}`);
+    expect((res.length - escaped.length) / res.length).toBeGreaterThanOrEqual(0.6);
+  }, 120_000);
+});
