@@ -5,6 +5,8 @@ import { table } from "../../src/ops.js";
 import { setMutant } from "../../src/testing.js";
 import { checkCase, type Modes, type Tally } from "./check.js";
 import { caseArb, type Case, type GeneOp } from "./generate.js";
+
+export { GENE_OPS } from "./generate.js";
 import { printProgram, programLiteral, type OpName, type Program } from "./program.js";
 
 /** A run: its seed, how many programs (or seconds), the largest genome, and the modes. */
