@@ -162,6 +162,7 @@ function strided(t: Trace, x: T, shape: readonly number[], base: number, strides
 export function transpose(x: unknown, perm?: readonly number[]): Out {
   const t = traceFor([x], "transpose");
   const h = asTensor(t, x, "transpose");
+  if (perm !== undefined && !Array.isArray(perm)) throw new InputError(`transpose: perm must be an array of axes, got ${typeof perm}`, "perm");
   const p = perm ? perm.map((a) => normAxis(a, h.rank, "transpose")) : h.shape.map((_, i) => h.rank - 1 - i);
   if (p.length !== h.rank || new Set(p).size !== p.length) throw new InputError(`transpose: ${fmt(perm ?? [])} is not a permutation of ${h.rank} axes`, "perm");
   const s = stridesOf(h.shape);
@@ -195,6 +196,11 @@ export function broadcastTo(x: unknown, shape: readonly number[]): Out {
 export function slice(x: unknown, begin: number | readonly number[], size?: number | readonly number[]): Out {
   const t = traceFor([x], "slice");
   const h = asTensor(t, x, "slice");
+  const list = (v: unknown, what: string) => {
+    if (typeof v !== "number" && !Array.isArray(v)) throw new InputError(`slice: ${what} must be a number or an array of numbers, got ${typeof v}`, what);
+  };
+  list(begin, "begin");
+  if (size !== undefined) list(size, "size");
   const b = typeof begin === "number" ? [begin] : [...begin];
   const z = size === undefined ? b.map(() => -1) : typeof size === "number" ? [size] : [...size];
   if (b.length !== h.rank || z.length !== h.rank) throw new InputError(`slice: a tensor of shape ${fmt(h.shape)} needs ${h.rank} begins and sizes, got ${b.length} and ${z.length}`, "begin");
@@ -223,6 +229,9 @@ export function gather(x: unknown, indices: ArrayLike<number>, axis = 0): Out {
   const h = asTensor(t, x, "gather");
   const ax = normAxis(axis, h.rank, "gather");
   const len = h.shape[ax];
+  if (typeof indices !== "object" || indices === null || typeof indices.length !== "number") {
+    throw new InputError(`gather: indices must be an array of integers, got ${typeof indices}`, "indices");
+  }
   const idx = Array.from(indices, (i, k) => {
     const j = i < 0 ? i + len : i;
     if (!Number.isInteger(j) || j < 0 || j >= len) throw new InputError(`gather: index ${i} (at ${k}) is out of range for axis ${ax} of length ${len}`, `indices[${k}]`);
@@ -271,6 +280,7 @@ export function concat(xs: readonly unknown[], axis = 0): Out {
 export function reshape(x: unknown, shape: readonly number[]): Out {
   const t = traceFor([x], "reshape");
   const h = asTensor(t, x, "reshape");
+  if (!Array.isArray(shape)) throw new InputError(`reshape: expected a shape (an array of dimensions), got ${typeof shape}`, "shape");
   const free = shape.filter((d) => d === -1).length;
   if (free > 1) throw new InputError(`reshape: at most one -1 in ${fmt(shape)}`, "shape");
   const known = sizeOf(shape.filter((d) => d !== -1));
