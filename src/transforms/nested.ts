@@ -12,12 +12,13 @@ import { Tensor, TensorData } from "../tensor/handle.js";
 import { tensorModeError } from "../trace.js";
 import { rowOf, add, mul } from "../ops.js";
 import { AdError, InputError, OutputError, StaleHandleError } from "../errors.js";
+import { MAX_TREE_DEPTH, setOwn } from "../tree.js";
 
 /** A tree of inner input handles (all nodes of the outer trace), shaped like x. */
 type Inner = Scalar | Tensor | Inner[] | { [key: string]: Inner };
 
 /** Records x's leaves as inner inputs on outer trace t: a number → a constant leaf, an outer handle → an identity node. */
-function innerInputs(t: Trace, x: unknown, path: string): Inner {
+function innerInputs(t: Trace, x: unknown, path: string, ancestors: object[] = []): Inner {
   const leaf = (v: unknown, p: string): number => {
     if (typeof v === "number") return t.leaf(v);
     if (v instanceof Scalar) {
@@ -36,11 +37,27 @@ function innerInputs(t: Trace, x: unknown, path: string): Inner {
     items.forEach((v, i) => leaf(v, `${path}[${i}]`));
     return new Tensor(t, [items.length], base, -1, true, false);
   }
-  if (Array.isArray(x)) return x.map((c, i) => innerInputs(t, c, `${path}[${i}]`));
-  if (typeof x === "object" && x !== null) {
-    const out: { [key: string]: Inner } = {};
-    for (const k of Object.keys(x)) out[k] = innerInputs(t, (x as Record<string, unknown>)[k], `${path}.${k}`);
-    return out;
+  const proto = typeof x === "object" && x !== null ? Object.getPrototypeOf(x) : undefined;
+  if (Array.isArray(x) || proto === Object.prototype || proto === null) {
+    const node = x as object;
+    if (ancestors.includes(node)) throw new InputError("the input tree is cyclic (this node contains itself)", path);
+    if (ancestors.length >= MAX_TREE_DEPTH) throw new InputError(`the input tree is nested more than ${MAX_TREE_DEPTH} levels deep`, path);
+    ancestors.push(node);
+    try {
+      if (Array.isArray(x)) {
+        const items: Inner[] = [];
+        for (let i = 0; i < x.length; i++) {
+          if (!(i in x)) throw new InputError("a hole in a sparse array", `${path}[${i}]`);
+          items.push(innerInputs(t, x[i], `${path}[${i}]`, ancestors));
+        }
+        return items;
+      }
+      const out: { [key: string]: Inner } = {};
+      for (const k of Object.keys(node)) setOwn(out, k, innerInputs(t, (x as Record<string, unknown>)[k], `${path}.${k}`, ancestors));
+      return out;
+    } finally {
+      ancestors.pop();
+    }
   }
   throw new InputError(`unsupported leaf: ${describe(x)}`, path);
 }
