@@ -2,8 +2,9 @@
 import { Scalar, Trace, type Region, type CustomHook, describe, activeTrace, reverseWithHooks } from "../trace.js";
 import { Tensor, TensorData } from "../tensor/handle.js";
 import { nestedLinearize } from "./nested.js";
-import { recordInputs, readGradients, zeroGradients, plainTensor, tensorData, lastInputNode, type HandleTree, type InputOf, type GradOf } from "../tree.js";
+import { recordInputs, readGradients, zeroGradients, plainTensor, tensorData, lastInputNode, setOwn, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { InputError, OutputError, StaleHandleError, AdError } from "../errors.js";
+import { isNumberArray } from "../tensor/shape.js";
 import { checkValueNaN, checkGradientNaN } from "./nan.js";
 
 /**
@@ -67,7 +68,7 @@ export function readOutputs(t: Trace, y: unknown, path: string, outs: number[]):
   if (Array.isArray(y)) return y.map((c, i) => readOutputs(t, c, `${path}[${i}]`, outs));
   if (typeof y === "object" && y !== null && isPlainObject(y)) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(y)) out[k] = readOutputs(t, (y as Record<string, unknown>)[k], `${path}.${k}`, outs);
+    for (const k of Object.keys(y)) setOwn(out, k, readOutputs(t, (y as Record<string, unknown>)[k], `${path}.${k}`, outs));
     return out;
   }
   throw new OutputError(`${path}: f returned ${describe(y)}; expected Scalars, Tensors, numbers, or arrays and plain objects of them`);
@@ -81,7 +82,7 @@ export function flattenCotangent(ct: unknown, like: unknown, path: string, seeds
   } else if (like instanceof Float64Array || like instanceof TensorData) {
     const data = like instanceof TensorData ? tensorData(ct, like.shape, path) : ct;
     const n = like instanceof TensorData ? like.size : like.length;
-    const ok = data instanceof Float64Array || (Array.isArray(data) && data.every((v) => typeof v === "number"));
+    const ok = data instanceof Float64Array || isNumberArray(data);
     if (!ok || (data as ArrayLike<number>).length !== n) {
       throw new InputError(`expected a Float64Array or number[] of length ${n}, got ${describe(data)}`, path);
     }

@@ -15,8 +15,6 @@ export interface Case {
   /** Shape, index and axis cases (the security review's group): a canary must survive them. */
   dims?: boolean;
   run: () => unknown;
-  /** A known bug whose fix belongs in a file this corpus's owner must not edit: the runner skips the case (`BUG:` in the report). */
-  bug?: string;
   /** The typed error: its class, `.code`, and a pattern its message must match (naming the path, shapes, index…). */
   error?: { cls: ErrorClass; code: string; message: RegExp };
   /** The documented result: asserts on what `run` returned (or resolved to). */
@@ -31,11 +29,6 @@ export function fails(category: Category, name: string, run: () => unknown, cls:
 /** A case whose documented result `check` asserts. */
 export function gives(category: Category, name: string, run: () => unknown, check: (value: unknown) => void, dims = false): Case {
   return { name, category, run, result: check, dims };
-}
-
-/** Marks case `c` as a known bug (skipped until fixed), saying where the fix goes. */
-export function bug(c: Case, where: string): Case {
-  return { ...c, bug: where };
 }
 
 /** Asserts that `v` is exactly the array (or typed array) `want`, element by element with Object.is (NaN and −0 exact). */
