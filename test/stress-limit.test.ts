@@ -10,22 +10,20 @@ const reason = `needs ≥ 8 GiB RAM and ≥ 6 GiB free (total ${(totalmem() / Gi
 if (!enoughRam) console.log(`stress-limit: skipped, ${reason}`);
 
 /** Records `step` on the tape until it throws; returns what it threw and how many steps it took. */
-function recordUntilThrow<T>(step: (x: T) => T): (x: T) => { caught: unknown; steps: number } {
-  return (x0: T) => {
-    let steps = 0;
-    let caught: unknown;
-    try {
-      ad.grad((x: T) => {
-        for (;;) {
-          x = step(x);
-          steps++;
-        }
-      })(x0 as never);
-    } catch (e) {
-      caught = e;
-    }
-    return { caught, steps };
-  };
+function recordUntilThrow<H>(step: (x: H) => H, x0: unknown): { caught: unknown; steps: number } {
+  let steps = 0;
+  let caught: unknown;
+  try {
+    ad.grad((x: H) => {
+      for (;;) {
+        x = step(x);
+        steps++;
+      }
+    })(x0 as never);
+  } catch (e) {
+    caught = e;
+  }
+  return { caught, steps };
 }
 
 function report(label: string, steps: number, ms: number, caught: unknown): void {
@@ -45,7 +43,7 @@ describe.skipIf(!enoughRam)("near the wasm32 limit (4 GiB of linear memory)", ()
       // Tensor arenas: 16 MB of values and adjoints per op, so the ceiling is a few hundred ops away.
       const n = 2 ** 20;
       let t0 = performance.now();
-      const tensorRun = recordUntilThrow((x: ad.Tensor) => x.mul(1.0000001))(ad.tensor(new Float64Array(n).fill(1), [n]));
+      const tensorRun = recordUntilThrow((x: ad.Tensor<"nd">) => x.mul(1.0000001), ad.tensor(new Float64Array(n).fill(1), [n]));
       report("tensor tape", tensorRun.steps, performance.now() - t0, tensorRun.caught);
       expect(tensorRun.caught).toBeInstanceOf(ad.OutOfMemoryError);
       expect(tensorRun.steps).toBeGreaterThan(50); // well past the 2 GiB default's reach of arenas
@@ -53,7 +51,7 @@ describe.skipIf(!enoughRam)("near the wasm32 limit (4 GiB of linear memory)", ()
 
       // Scalar records: 33 bytes a node, the tape grown by 1.2× until a grow would pass the limit.
       t0 = performance.now();
-      const scalarRun = recordUntilThrow((x: ad.Scalar) => x.mul(1.0000001))(1);
+      const scalarRun = recordUntilThrow((x: ad.Scalar) => x.mul(1.0000001), 1);
       report("scalar tape", scalarRun.steps, performance.now() - t0, scalarRun.caught);
       expect(scalarRun.caught).toBeInstanceOf(ad.OutOfMemoryError);
       expect((scalarRun.caught as ad.OutOfMemoryError).limitBytes).toBe(limit);
