@@ -1,5 +1,5 @@
 // The fuzzer's long run (issue 8): `npm run fuzz -- --seed N --seconds S` runs the properties of test/fuzz.test.ts
-// for a time budget with a given seed (first order, second order and the symbolic baseline share it 6 : 3 : 1),
+// for a time budget with a given seed (scalar and tensor programs, first and second order, and the symbolic baseline),
 // then the mutant sweep, and prints the statistics; exits 1 on any disagreement, printing the shrunk program.
 // It bundles test/fuzz/run.ts with esbuild (packages left external), so Node runs it without a TS loader.
 import { build } from "esbuild";
@@ -29,22 +29,27 @@ const out = join(dir, "run.mjs");
 await build({ entryPoints: [join(root, "test/fuzz/run.ts")], bundle: true, platform: "node", format: "esm", packages: "external", outfile: out, logLevel: "error" });
 const fuzz = await import(pathToFileURL(out).href);
 
+const FIRST = { first: true, second: false, symbolic: false }, SECOND = { first: false, second: true, symbolic: false };
 const parts = [
-  ["first order: value, grad vs Richardson, jvp, jacobian/jacfwd/jacrev, compiled replay", { first: true, second: false, symbolic: false }, 0.6, 12],
-  ["second order: hessian, hvp, nested grad-of-grad, differences of grad", { first: false, second: true, symbolic: false }, 0.3, 12],
-  ["symbolic baseline (mathjs)", { first: false, second: false, symbolic: true }, 0.1, 4],
+  ["scalar programs, first order: value, grad vs Richardson, jvp, jacobian/jacfwd/jacrev, compiled replay", FIRST, 0.45, 12, false],
+  ["scalar programs, second order: hessian, hvp, nested grad-of-grad, differences of grad", SECOND, 0.2, 12, false],
+  ["tensor programs, first order", FIRST, 0.2, 10, true],
+  ["tensor programs, second order", SECOND, 0.1, 10, true],
+  ["symbolic baseline (mathjs)", { first: false, second: false, symbolic: true }, 0.05, 4, false],
 ];
 let failed = false;
 console.log(`adtape fuzz: seed ${seed}, ${seconds} s`);
-for (const [title, modes, share, maxGenes] of parts) {
-  const r = fuzz.runFuzz({ seed, seconds: seconds * share, maxGenes, modes });
-  console.log(`\n${title}\n${fuzz.statsTable(r, fuzz.GENE_OPS)}`);
+for (const [title, modes, share, maxGenes, tensor] of parts) {
+  const r = fuzz.runFuzz({ seed, seconds: seconds * share, maxGenes, modes, tensor });
+  console.log(`\n${title}\n${fuzz.statsTable(r, tensor ? fuzz.TENSOR_GENE_OPS : fuzz.GENE_OPS)}`);
   if (r.failure) {
     failed = true;
     console.log(`\ncounterexample (add it to test/fuzz/regressions.ts once fixed):\n${fuzz.describeFailure(r.failure)}`);
   }
 }
-const sweep = fuzz.mutantSweep(seed, 200, parts[0][1]);
-const escaped = sweep.filter((m) => !m.caught).map((m) => `${m.mutant.op}/∂${m.mutant.which}`);
-console.log(`\nmutants caught ${sweep.length - escaped.length}/${sweep.length}; escaped: ${escaped.join(", ") || "none"}`);
+for (const tensor of [false, true]) {
+  const sweep = fuzz.mutantSweep(seed, 200, FIRST, tensor);
+  const escaped = sweep.filter((m) => !m.caught).map((m) => `${m.mutant.op}/∂${m.mutant.which}`);
+  console.log(`\nmutants caught in ${tensor ? "tensor" : "scalar"} programs ${sweep.length - escaped.length}/${sweep.length}; escaped: ${escaped.join(", ") || "none"}`);
+}
 process.exit(failed ? 1 : 0);

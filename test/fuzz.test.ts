@@ -7,7 +7,7 @@ import { checkCase, type Modes, type Tally } from "./fuzz/check.js";
 import { GENE_OPS } from "./fuzz/generate.js";
 import { printProgram } from "./fuzz/program.js";
 import { regressions } from "./fuzz/regressions.js";
-import { describeFailure, mutantSweep, runFuzz, statsTable, type RunResult } from "./fuzz/run.js";
+import { describeFailure, mutantSweep, runFuzz, statsTable, TENSOR_GENE_OPS, type RunResult } from "./fuzz/run.js";
 
 const SEED = 20260806;
 const FIRST: Modes = { first: true, second: false, symbolic: false };
@@ -16,9 +16,9 @@ const SYMBOLIC: Modes = { first: false, second: false, symbolic: true };
 const ALL: Modes = { first: true, second: true, symbolic: true };
 
 /** Runs a sample, prints its statistics, and fails with the shrunk counterexample if any mode disagreed. */
-function sample(title: string, runs: number, modes: Modes, maxGenes = 12): RunResult {
-  const r = runFuzz({ seed: SEED, runs, maxGenes, modes });
-  console.log(`fuzz: ${title} (seed ${SEED})\n${statsTable(r, GENE_OPS)}`);
+function sample(title: string, runs: number, modes: Modes, maxGenes = 12, tensor = false): RunResult {
+  const r = runFuzz({ seed: SEED, runs, maxGenes, modes, tensor });
+  console.log(`fuzz: ${title} (seed ${SEED})\n${statsTable(r, tensor ? TENSOR_GENE_OPS : GENE_OPS)}`);
   expect(r.failure && describeFailure(r.failure)).toBeUndefined();
   return r;
 }
@@ -38,6 +38,17 @@ describe("fuzz: random programs, every mode agrees", () => {
     const r = sample("second order", 3_000, SECOND);
     expect(r.tally.compared.hessianFd).toBeGreaterThan(5_000);
     expect(r.tally.compared.nested).toBeGreaterThan(5_000);
+  }, 120_000);
+
+  it("2 000 tensor programs (broadcasting, sum/mean, matmul, transpose, reshape, slice): the first-order modes", () => {
+    const r = sample("tensor programs, first order", 2_000, FIRST, 10, true);
+    expect(r.tally.compared.fd).toBeGreaterThan(5_000);
+    expect(TENSOR_GENE_OPS.filter((o) => !r.ops.has(o))).toEqual([]);
+  }, 120_000);
+
+  it("500 tensor programs: hessian, hvp, differences of grad", () => {
+    const r = sample("tensor programs, second order", 500, SECOND, 10, true);
+    expect(r.tally.compared.hessianFd).toBeGreaterThan(3_000);
   }, 120_000);
 
   it("60 small programs of the ops mathjs knows: its symbolic derivative, evaluated, equals grad", () => {
@@ -62,6 +73,13 @@ describe("fuzz: mutants (a deliberately wrong derivative rule) are caught", () =
     console.log(`fuzz: mutants caught by the first-order modes ${res.length - escaped.length}/${res.length}; escaped: ${escaped.join(", ") || "none"}`);
     expect(res.length).toBeGreaterThanOrEqual(40);
     expect((res.length - escaped.length) / res.length).toBeGreaterThanOrEqual(0.95);
+  }, 120_000);
+
+  it("in tensor programs the hook reaches the elementwise kernels that run the op table (not the SIMD or generated loops)", () => {
+    const res = mutantSweep(SEED, 100, FIRST, true);
+    const escaped = res.filter((m) => !m.caught).map((m) => `${m.mutant.op}/∂${m.mutant.which}`);
+    console.log(`fuzz: mutants caught in tensor programs ${res.length - escaped.length}/${res.length}; escaped: ${escaped.join(", ") || "none"}`);
+    expect((res.length - escaped.length) / res.length).toBeGreaterThanOrEqual(0.75);
   }, 120_000);
 
   it("the second-order modes alone catch the mutants of ops with curvature (the TS rules nested transforms use are mutated too)", () => {

@@ -32,10 +32,11 @@ export function close(a: number, b: number, tol: number): boolean {
   return Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= tol * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
-/** Whether all of p's values at x are finite and moderate: |v| ≤ 1e6, and 0 or ≥ 1e-6 (near the origin hypot's
- * partials are huge terms that cancel, so a tiny input makes its second derivative ill-conditioned). */
+/** Whether all of p's values at x are finite and moderate (|v| ≤ 1e6), and no branch is a near-tie
+ * (cos(acos(t)) ≥ t holds in V8 and not in AssemblyScript: the last bit differs), nor hypot or atan2 near 0. */
 export function inRange(p: Program, x: ArrayLike<number>): boolean {
-  return runJs(p, x).vals.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e6 && (v === 0 || Math.abs(v) >= 1e-6));
+  const run = runJs(p, x);
+  return run.margin > 1e-12 && run.vals.every((v) => Number.isFinite(v) && Math.abs(v) <= 1e6);
 }
 
 /** Whether every kink of p takes the same branch at x ± h/1.4ᵏ along coordinate i (the points Ridders' method uses),
@@ -65,7 +66,11 @@ function fdComponent(p: Program, x: number[], i: number): number | undefined {
   return undefined;
 }
 
-const flat = (g: unknown): number[] => Array.from((g as { data?: Float64Array }).data ?? (g as number[]));
+/** A gradient, tangent or value as numbers: a Float64Array, a number[], a TensorData (a 0-d one for a tensor program's output). */
+const flat = (g: unknown): number[] => {
+  const one = Array.isArray(g) && g.length === 1 && typeof g[0] === "object" ? g[0] : g;
+  return Array.from((one as { data?: Float64Array }).data ?? (one as number[]));
+};
 const unit = (n: number, i: number) => Array.from({ length: n }, (_, k) => (k === i ? 1 : 0));
 
 /** Checks one case; returns the disagreements (empty when all modes agree), or "rejected" when x is out of range. */
@@ -85,7 +90,7 @@ export function checkCase(c: Case, modes: Modes, tally: Tally): string[] | "reje
   expect("value", "valueAndGrad value vs plain JS", v, runJs(p, x).y, TOL.value);
   if (modes.first) firstOrder(c, g, expect, tally);
   if (modes.second) secondOrder(p, x, expect, tally);
-  if (modes.symbolic && usesOnly(p, isSymbolic)) symbolic(p, x, g, expect);
+  if (modes.symbolic && !p.shape && usesOnly(p, isSymbolic)) symbolic(p, x, g, expect);
   return bad;
 }
 
@@ -100,7 +105,7 @@ function firstOrder(c: Case, g: number[], expect: Expect, tally: Tally): void {
     if (d === undefined) tally.skippedFd++;
     else expect("fd", `grad[${i}] vs Richardson`, g[i], d, TOL.fd);
     const [, t] = ad.jvp(f)(x, unit(p.n, i));
-    expect("jvp", `jvp(e${i}) vs grad[${i}]`, t as number, g[i], TOL.ad);
+    expect("jvp", `jvp(e${i}) vs grad[${i}]`, typeof t === "number" ? t : flat([t])[0], g[i], TOL.ad);
   }
   for (const [name, J] of [["jacobian", ad.jacobian(f)(x)], ["jacfwd", ad.jacfwd(f)(x)], ["jacrev", ad.jacrev(f)(x)]] as const) {
     for (let i = 0; i < p.n; i++) expect("jacobian", `${name}[${i}] vs grad`, J.data[i], g[i], TOL.ad);
@@ -116,17 +121,19 @@ function compiled(c: Case, g: number[], expect: Expect, tally: Tally): void {
   try {
     flat(cf.grad(x)).forEach((gi, i) => expect("compile", `compiled grad[${i}] at x`, gi, g[i], TOL.ad));
     if (!inRange(p, x2)) return;
+    // A tensor program's guards are per element and not tracked here: it may throw or not, but must be right.
     const flipped = runJs(p, x).guards !== runJs(p, x2).guards;
+    const strict = p.shape === undefined;
     let got: [number, unknown] | undefined;
     try {
       got = cf.valueAndGrad(x2);
     } catch (e) {
       if (!(e instanceof ad.BranchChanged)) throw e;
       tally.branchChanged++;
-      expect("compile", "BranchChanged thrown with no guard flipped (1 = flipped)", flipped ? 1 : 0, 1, 0);
+      if (strict) expect("compile", "BranchChanged thrown with no guard flipped (1 = flipped)", flipped ? 1 : 0, 1, 0);
       return;
     }
-    expect("compile", "replay without BranchChanged though a guard flipped (0 = none flipped)", flipped ? 1 : 0, 0, 0);
+    if (strict) expect("compile", "replay without BranchChanged though a guard flipped (0 = none flipped)", flipped ? 1 : 0, 0, 0);
     const [v2, g2] = ad.valueAndGrad(f)(x2);
     expect("compile", "compiled value at x2 vs plain JS", got[0], runJs(p, x2).y, TOL.value);
     flat(got[1]).forEach((gi, i) => expect("compile", `compiled grad[${i}] at x2 vs grad`, gi, flat(g2)[i], TOL.ad));
@@ -142,7 +149,7 @@ function secondOrder(p: Program, x: number[], expect: Expect, tally: Tally): voi
   const f = adFn(p), n = p.n;
   const H = ad.hessian(f)(x).data;
   if (!H.every(Number.isFinite)) return void tally.skippedFd++; // a singular point of a second derivative
-  const nested = usesOnly(p, (op) => op !== "trigamma") ? ad.jacfwd((v: ad.Tensor) => ad.grad(f)(v) as unknown as ad.Scalar[])(x).data : undefined;
+  const nested = !p.shape && usesOnly(p, (op) => op !== "trigamma") ? ad.jacfwd((v: ad.Tensor) => ad.grad(f)(v) as unknown as ad.Scalar[])(x).data : undefined;
   const gradAt = (y: number[]) => flat(ad.grad(f)(y));
   const mixed = x.map((_, i) => 1 / (i + 1));
   const stopped = !usesOnly(p, (op) => op !== "stopGradient");

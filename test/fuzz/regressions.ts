@@ -12,9 +12,9 @@ export interface Regression extends Case {
 export const regressions: Regression[] = [
   {
     p: { n: 3, nodes: [{ op: "relu", args: [2] }, { op: "neg", args: [0] }, { op: "add", args: [3, 4] }] },
-    x: [0, 0, 0],
-    x2: [0, 0, 5e-324],
-    from: "seed 1, path 148:5:1:3:3:3:3:3:3:11:2:10:4:4:8:4:4",
+    x: [0, 0, -0.5],
+    x2: [0, 0, 0.5],
+    from: "seed 1, path 148:5:1:3:3:3:3:3:3:11:2:10:4:4:8:4:4 (shrunk to x = 0, x2 = 5e-324; moved off the tie)",
     note: "max/min with a constant first operand (relu = max(0, x)) never threw BranchChanged: the guard keyed on ∂/∂x, which is zeroed for a constant (fixed: key ∂/∂x − ∂/∂y)",
   },
   {

@@ -6,7 +6,10 @@ import { setMutant } from "../../src/testing.js";
 import { checkCase, type Modes, type Tally } from "./check.js";
 import { caseArb, type Case, type GeneOp } from "./generate.js";
 
+import { tensorCaseArb, type TensorGeneOp } from "./tensor-gen.js";
+
 export { GENE_OPS } from "./generate.js";
+export { TENSOR_GENE_OPS } from "./tensor-gen.js";
 import { printProgram, programLiteral, type OpName, type Program } from "./program.js";
 
 /** A run: its seed, how many programs (or seconds), the largest genome, and the modes. */
@@ -16,8 +19,10 @@ export interface RunConfig {
   seconds?: number;
   maxGenes: number;
   modes: Modes;
+  /** Tensor programs (test/fuzz/tensor-gen.ts) instead of scalar ones. */
+  tensor?: boolean;
   /** Every case uses this gene op at least once (the mutant sweep). */
-  mustUse?: GeneOp;
+  mustUse?: GeneOp | TensorGeneOp;
   /** Stop at the first disagreement, without shrinking (the mutant sweep). */
   quick?: boolean;
 }
@@ -29,7 +34,7 @@ export interface RunResult {
   tally: Tally;
   sizes: number[];
   depths: number[];
-  ops: Set<OpName>;
+  ops: Set<string>;
   ms: number;
   failure?: { case: Case; messages: string[]; seed: number; path?: string };
 }
@@ -43,9 +48,9 @@ export function depth(p: Program): number {
 
 /** Runs the properties under fast-check with the config's seed. */
 export function runFuzz(cfg: RunConfig): RunResult {
-  const res: RunResult = { programs: 0, rejected: 0, tally: { compared: {}, skippedFd: 0, branchChanged: 0 }, sizes: [], depths: [], ops: new Set(), ms: 0 };
+  const res: RunResult = { programs: 0, rejected: 0, tally: { compared: {}, skippedFd: 0, branchChanged: 0 }, sizes: [], depths: [], ops: new Set<string>(), ms: 0 };
   let failing = false;
-  const arb = caseArb(cfg.maxGenes, cfg.mustUse);
+  const arb = cfg.tensor ? tensorCaseArb(cfg.maxGenes, cfg.mustUse as TensorGeneOp | undefined) : caseArb(cfg.maxGenes, cfg.mustUse as GeneOp | undefined);
   const prop = fc.property(arb, (c) => {
     const out = checkCase(c, cfg.modes, failing ? scratchTally() : res.tally);
     if (!failing) {
@@ -101,11 +106,11 @@ export function allMutants(): Mutant[] {
 }
 
 /** Runs the fuzzer with each mutant in place until it disagrees (caught) or `runs` programs pass (escaped). */
-export function mutantSweep(seed: number, runs: number, modes: Modes): { mutant: Mutant; caught: boolean; programs: number }[] {
+export function mutantSweep(seed: number, runs: number, modes: Modes, tensor = false): { mutant: Mutant; caught: boolean; programs: number }[] {
   return allMutants().map((mutant) => {
     setMutant(mutant.op, mutant.which);
     try {
-      const r = runFuzz({ seed, runs, maxGenes: 6, modes, mustUse: GENE_OF[mutant.op] ?? (mutant.op as GeneOp), quick: true });
+      const r = runFuzz({ seed, runs, maxGenes: 6, modes, tensor, mustUse: GENE_OF[mutant.op] ?? (mutant.op as GeneOp), quick: true });
       return { mutant, caught: r.failure !== undefined, programs: r.programs };
     } finally {
       setMutant(null);
@@ -114,18 +119,20 @@ export function mutantSweep(seed: number, runs: number, modes: Modes): { mutant:
 }
 
 const median = (a: number[]) => (a.length ? [...a].sort((p, q) => p - q)[a.length >> 1] : 0);
+const lowest = (a: number[]) => a.reduce((m, v) => Math.min(m, v), Infinity); // no spread: runs hold 10⁵ sizes
+const highest = (a: number[]) => a.reduce((m, v) => Math.max(m, v), -Infinity);
 
 /** The statistics table, one line per figure. */
 export function statsTable(r: RunResult, allOps: readonly string[]): string {
   const missing = allOps.filter((o) => !r.ops.has(o as OpName) && !(o === "where" && r.ops.has("where")) && !(o === "if" && (r.ops.has("ifLt") || r.ops.has("ifGt"))));
   const rows: [string, string][] = [
     ["programs checked", String(r.programs)],
-    ["rejected (values out of range)", String(r.rejected)],
+    ["rejected (out of range, or a near-tie)", String(r.rejected)],
     ["comparisons per mode", Object.entries(r.tally.compared).map(([m, k]) => `${m} ${k}`).join(", ")],
     ["differences skipped near a kink", String(r.tally.skippedFd)],
     ["compiled replays that threw BranchChanged", String(r.tally.branchChanged)],
-    ["nodes min / median / max", `${Math.min(...r.sizes)} / ${median(r.sizes)} / ${Math.max(...r.sizes)}`],
-    ["depth min / median / max", `${Math.min(...r.depths)} / ${median(r.depths)} / ${Math.max(...r.depths)}`],
+    ["nodes min / median / max", `${lowest(r.sizes)} / ${median(r.sizes)} / ${highest(r.sizes)}`],
+    ["depth min / median / max", `${lowest(r.depths)} / ${median(r.depths)} / ${highest(r.depths)}`],
     ["ops covered", `${r.ops.size} node ops; gene ops never drawn: ${missing.join(", ") || "none"}`],
     ["disagreements", r.failure ? `1 (shrunk, below)` : "0"],
     ["time", `${(r.ms / 1000).toFixed(1)} s`],
