@@ -27,7 +27,7 @@ function sample(title: string, runs: number, modes: Modes, maxGenes = 12, tensor
 afterEach(() => setMutant(null));
 
 describe("fuzz: random programs, every mode agrees", () => {
-  it("10 000 programs: value, grad vs Richardson differences, jvp, jacobian/jacfwd/jacrev, compiled replay", () => {
+  it("10 000 programs: value, grad vs Richardson differences, jvp, vjp, jacobian/jacfwd/jacrev, compiled replay", () => {
     const r = sample("first order", 10_000, FIRST);
     expect(r.programs).toBeGreaterThan(9_000); // rejected points (out of range) stay a small share
     expect(r.tally.compared.fd).toBeGreaterThan(20_000);
@@ -36,7 +36,7 @@ describe("fuzz: random programs, every mode agrees", () => {
     expect(rowsMissed(r.ops)).toEqual(["custom"]); // every row of the op table but users' customVjp/customJvp rules
   }, 120_000);
 
-  it("3 000 programs: hessian (symmetric), hvp, nested grad-of-grad, differences of grad", () => {
+  it("3 000 programs: hessian (symmetric), sparseHessian, hvp, nested grad-of-grad, differences of grad", () => {
     const r = sample("second order", 3_000, SECOND);
     expect(r.tally.compared.hessianFd).toBeGreaterThan(5_000);
     expect(r.tally.compared.nested).toBeGreaterThan(5_000);

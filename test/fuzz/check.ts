@@ -8,7 +8,7 @@ import type { Case } from "./generate.js";
 
 /** The modes compared: values, first-order (grad vs differences, jvp, the Jacobians, a compiled replay), second
  * order (hessian, hvp, nested grad-of-grad, differences of grad) and the symbolic baseline. */
-export type Mode = "value" | "fd" | "jvp" | "jacobian" | "compile" | "hessian" | "hvp" | "nested" | "hessianFd" | "symbolic";
+export type Mode = "value" | "fd" | "jvp" | "vjp" | "jacobian" | "sparse" | "compile" | "hessian" | "hvp" | "nested" | "hessianFd" | "symbolic";
 
 /** Which groups of modes to run on a case. */
 export interface Modes {
@@ -98,7 +98,7 @@ export function checkCase(c: Case, modes: Modes, tally: Tally): string[] | "reje
 
 type Expect = (m: Mode, what: string, a: number, b: number, tol: number) => void;
 
-/** grad against differences, jvp per unit vector, the three Jacobians, and a compiled tape replayed elsewhere. */
+/** grad against differences, jvp per unit vector, a vjp pullback, the three Jacobians, and a compiled tape replayed elsewhere. */
 function firstOrder(c: Case, g: number[], expect: Expect, tally: Tally): void {
   const { p, x } = c;
   const f = adFn(p);
@@ -109,6 +109,8 @@ function firstOrder(c: Case, g: number[], expect: Expect, tally: Tally): void {
     const [, t] = ad.jvp(f)(x, unit(p.n, i));
     expect("jvp", `jvp(e${i}) vs grad[${i}]`, typeof t === "number" ? t : flat([t])[0], g[i], TOL.ad);
   }
+  const [, pull] = ad.vjp(f)(x);
+  flat(pull((p.shape ? [2.5] : 2.5) as never)).forEach((gi, i) => expect("vjp", `vjp pullback(2.5)[${i}] vs 2.5·grad`, gi, 2.5 * g[i], TOL.ad));
   for (const [name, J] of [["jacobian", ad.jacobian(f)(x)], ["jacfwd", ad.jacfwd(f)(x)], ["jacrev", ad.jacrev(f)(x)]] as const) {
     for (let i = 0; i < p.n; i++) expect("jacobian", `${name}[${i}] vs grad`, J.data[i], g[i], TOL.ad);
   }
@@ -146,8 +148,8 @@ function compiled(c: Case, g: number[], expect: Expect, tally: Tally): void {
   }
 }
 
-/** hessian (symmetric), hvp per unit vector and along a mixed direction, nested jacfwd of grad, and Richardson
- * differences of grad (two central steps) per column. */
+/** hessian (symmetric), sparseHessian, hvp per unit vector and along a mixed direction, nested jacfwd of grad, and
+ * Richardson differences of grad per column. */
 function secondOrder(p: Program, x: number[], expect: Expect, tally: Tally): void {
   const f = adFn(p), n = p.n;
   const H = ad.hessian(f)(x).data;
@@ -157,6 +159,8 @@ function secondOrder(p: Program, x: number[], expect: Expect, tally: Tally): voi
   const mixed = x.map((_, i) => 1 / (i + 1));
   const stopped = !usesOnly(p, (op) => op !== "stopGradient");
   const hv = flat(ad.hvp(f)(x, mixed));
+  const S = p.shape ? [] : dense(ad.sparseHessian(f)(x)); // sparsity does not run through tensor ops yet
+  S.forEach((h, k) => expect("sparse", `sparseHessian[${Math.floor(k / n)}][${k % n}] vs hessian`, h, H[k], TOL.ad));
   for (let j = 0; j < n; j++) {
     const col = flat(ad.hvp(f)(x, unit(n, j)));
     expect("hvp", `H·v[${j}] vs hessian·v`, hv[j], H.slice(j * n, j * n + n).reduce((s, h, k) => s + h * mixed[k], 0), TOL.hessian);
@@ -176,6 +180,13 @@ function secondOrder(p: Program, x: number[], expect: Expect, tally: Tally): voi
       if (fd) expect("hessianFd", `H[${i}][${j}] vs differences of grad`, H[i * n + j], fd[i], TOL.hessian);
     }
   }
+}
+
+/** A CSR matrix as a dense row-major array. */
+function dense(m: ad.Csr): number[] {
+  const out = Array<number>(m.rows * m.cols).fill(0);
+  for (let i = 0; i < m.rows; i++) for (let k = m.rowPtr[i]; k < m.rowPtr[i + 1]; k++) out[i * m.cols + m.colIdx[k]] = m.values[k];
+  return out;
 }
 
 /** An open bug (test/fuzz/regressions.ts, `openBugs`): grad-of-grad through where is NaN when the branch not
