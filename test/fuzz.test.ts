@@ -84,6 +84,7 @@ describe("fuzz: mutants (a deliberately wrong derivative rule) are caught", () =
     console.log(`fuzz: mutants caught by the first-order modes ${res.length - escaped.length}/${res.length}; escaped: ${escaped.join(", ") || "none"}`);
     expect(res.length).toBeGreaterThanOrEqual(40);
     expect((res.length - escaped.length) / res.length).toBeGreaterThanOrEqual(0.95);
+    expect(runFuzz({ seed: SEED + 1, runs: 300, maxGenes: 12, modes: FIRST }).failure).toBeUndefined(); // every rule restored
   }, 120_000);
 
   it("in tensor programs the hook reaches the elementwise kernels that run the op table (not the SIMD or generated loops)", () => {
