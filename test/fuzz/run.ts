@@ -5,12 +5,11 @@ import { table } from "../../src/ops.js";
 import { setMutant } from "../../src/testing.js";
 import { checkCase, type Modes, type Tally } from "./check.js";
 import { caseArb, type Case, type GeneOp } from "./generate.js";
-
 import { tensorCaseArb, type TensorGeneOp } from "./tensor-gen.js";
+import { printProgram, programLiteral, type Program } from "./program.js";
 
 export { GENE_OPS } from "./generate.js";
 export { TENSOR_GENE_OPS } from "./tensor-gen.js";
-import { printProgram, programLiteral, type OpName, type Program } from "./program.js";
 
 /** A run: its seed, how many programs (or seconds), the largest genome, and the modes. */
 export interface RunConfig {
@@ -41,7 +40,7 @@ export interface RunResult {
 
 /** Nodes on the longest path from an input to p's output. */
 export function depth(p: Program): number {
-  const d: number[] = Array(p.n).fill(0);
+  const d: number[] = Array(p.shape ? 1 : p.n).fill(0); // a tensor program has one input value
   for (const node of p.nodes) d.push(1 + Math.max(0, ...node.args.map((a) => d[a])));
   return d[d.length - 1];
 }
@@ -136,7 +135,7 @@ export function rowsMissed(ops: Set<string>): string[] {
 
 /** The statistics table, one line per figure. */
 export function statsTable(r: RunResult, allOps: readonly string[]): string {
-  const missing = allOps.filter((o) => !r.ops.has(o as OpName) && !(o === "where" && r.ops.has("where")) && !(o === "if" && (r.ops.has("ifLt") || r.ops.has("ifGt"))));
+  const missing = allOps.filter((o) => !r.ops.has(o) && !(o === "where" && r.ops.has("where")) && !(o === "if" && (r.ops.has("ifLt") || r.ops.has("ifGt"))));
   const rows: [string, string][] = [
     ["programs checked", String(r.programs)],
     ["rejected (out of range, or a near-tie)", String(r.rejected)],
