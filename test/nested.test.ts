@@ -107,3 +107,19 @@ describe("nesting", () => {
     expect(ad.grad((x: ad.Scalar) => x.square())(3)).toBe(6);
   });
 });
+
+describe("nested: where's untaken branch with an infinite partial stays out of the second derivative", () => {
+  // f = where(x > 0, x², exp(x²)): at 30 the untaken branch's partial 2x·exp(x²) is ∞ and its adjoint 0.
+  const f = (x: ad.Scalar) => ad.where(ad.greater(x, 0), x.mul(x), ad.exp(x.mul(x)));
+  const g = (x: ad.Scalar) => ad.grad(f)(x) as unknown as ad.Scalar;
+  it("grad(grad(f)) is f'' = 2, as hessian gives, not NaN", () => {
+    expect(ad.grad(g)(30)).toBe(2);
+    expect(ad.hessian((v: ad.Tensor) => f(v.at(0)))([30]).data[0]).toBe(2);
+    expect(ad.grad(ad.grad((x: ad.Scalar) => ad.softplus(x)) as (x: ad.Scalar) => ad.Scalar)(800)).toBe(0); // σ'(800) underflows to 0
+  });
+  it("a compiled tape that left such a product out records again on every call, so it is right elsewhere", () => {
+    const c = ad.compile((x: ad.Scalar) => ad.grad((z: ad.Scalar) => ad.softplus(z))(x) as unknown as ad.Scalar, 800);
+    expect(c.stats.recordEveryCall).toBe(true);
+    expect(c.grad(0)).toBe(0.25); // σ'(0) = σ(0)(1 − σ(0))
+  });
+});

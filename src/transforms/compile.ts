@@ -284,7 +284,8 @@ export class Compiled<H, Y> {
         if (t.readsValue && !this.everyCall) {
           this.everyCall = true;
           console.warn(
-            "adtape compile(): f read .value while recording, so it may branch where no guard can see it; " +
+            "adtape compile(): f read .value while recording (or a grad nested in f met a zero adjoint times an " +
+              "infinite partial, which it leaves out), so it may branch where no guard can see it; " +
               "it will be re-recorded on every call (correct, but no faster than grad). To replay it, branch with " +
               "adtape's comparisons (lt, le, gt, ge, eq) or select with where(mask, a, b).",
           );

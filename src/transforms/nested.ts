@@ -82,6 +82,16 @@ function operand(t: Trace, i: number, k: number, other: number): Operand {
   return k === 0 || k === i ? 0 : new Scalar(t, k);
 }
 
+/** Whether adjoint g is 0 where partial p is infinite or NaN: the sweeps' rule counts that product as 0, so the
+ * nested sweep leaves it out (recorded, it would be NaN: the branch where did not take has such an adjoint, 0
+ * but not a literal 0). A choice made on values, as when f reads `.value`: a compiled tape that makes it records f
+ * again on every call. */
+function zeroTimesInfinite(t: Trace, p: Operand, g: Operand): boolean {
+  if (!(p instanceof Scalar) || !(g instanceof Scalar) || Number.isFinite(t.value(p.idx)) || t.value(g.idx) !== 0) return false;
+  t.readsValue = true;
+  return true;
+}
+
 /** Sweeps adjoints (as recorded ops) from the seeded outputs down to node `start`. */
 function sweep(t: Trace, start: number, seeds: Map<number, Operand>): Map<number, Operand> {
   const adj = new Map(seeds);
@@ -96,7 +106,7 @@ function sweep(t: Trace, start: number, seeds: Map<number, Operand>): Map<number
     const ia = t.a[i], ib = t.b[i];
     const [pa, pb] = row.d(operand(t, i, ia, ib), operand(t, i, ib, ia), new Scalar(t, i), [t.da[i], t.db[i]]);
     for (const [k, p] of [[ia, pa], [ib, pb]] as const) {
-      if (k < start || k === i || p === 0) continue;
+      if (k < start || k === i || p === 0 || zeroTimesInfinite(t, p, g)) continue;
       adj.set(k, add(adj.get(k) ?? 0, mul(p, g)));
     }
   }

@@ -22,8 +22,6 @@ export interface Tally {
   compared: Partial<Record<Mode, number>>;
   skippedFd: number;
   branchChanged: number;
-  /** Entries that hit the known open bug (see `knownNestedWhereNaN`). */
-  knownBug: number;
 }
 
 /** Tolerances (Stan's): values, first derivatives against differences, Hessians; and AD against AD. */
@@ -175,8 +173,7 @@ function secondOrder(p: Program, x: number[], expect: Expect, tally: Tally): voi
       expect("hvp", `hvp(e${j})[${i}] vs H[${i}][${j}]`, col[i], H[i * n + j], TOL.ad);
       // NOTE: not TOL.ad: near a singularity (atan2 at small arguments) second partials are large terms that
       // cancel, and two orders of evaluation round differently.
-      if (nested && knownNestedWhereNaN(p, nested[i * n + j])) tally.knownBug++;
-      else if (nested) expect("nested", `jacfwd(grad)[${i}][${j}] vs H`, nested[i * n + j], H[i * n + j], TOL.hessian);
+      if (nested) expect("nested", `jacfwd(grad)[${i}][${j}] vs H`, nested[i * n + j], H[i * n + j], TOL.hessian);
       if (fd) expect("hessianFd", `H[${i}][${j}] vs differences of grad`, H[i * n + j], fd[i], TOL.hessian);
     }
   }
@@ -187,13 +184,6 @@ function dense(m: ad.Csr): number[] {
   const out = Array<number>(m.rows * m.cols).fill(0);
   for (let i = 0; i < m.rows; i++) for (let k = m.rowPtr[i]; k < m.rowPtr[i + 1]; k++) out[i * m.cols + m.colIdx[k]] = m.values[k];
   return out;
-}
-
-/** An open bug (test/fuzz/regressions.ts, `openBugs`): grad-of-grad through where is NaN when the branch not
- * taken has an infinite partial (softplus at 800), though where promises that branch exactly zero. Counted, not
- * failed, so that a long run can still find other bugs. */
-function knownNestedWhereNaN(p: Program, h: number): boolean {
-  return Number.isNaN(h) && !usesOnly(p, (op) => op !== "where" && op !== "softplus");
 }
 
 /** Column j of the Hessian by central differences of grad at steps h, h/2, h/4, extrapolated twice (Richardson,

@@ -44,16 +44,11 @@ export const regressions: Regression[] = [
     from: "seed 20260806 (second order), path 218:6:7:3:3:3:3:2:2:2:2:2:2:2:3",
     note: "nested grad-of-grad through pow at exponent 0 gave ∂²/∂x∂y = 0: the TS rule masked ∂/∂x for all y = 0, killing its y-derivative xʸ⁻¹ (fixed in src/ops.ts)",
   },
-];
-
-/** Bugs the fuzzer found that are still open (not small or local to fix here): each must still disagree — a test
- * marked `fails` — so that the fix shows up as that test failing, and the entry moves to `regressions`. */
-export const openBugs: Regression[] = [
   {
     p: { n: 1, nodes: [{ op: "softplus", args: [0] }] },
     x: [800],
     x2: [800],
     from: "seed 424242 (npm run fuzz, scalar second order), path 74820:5:2:2:2:2:2:2:6:6:6:6, then by hand",
-    note: "nested grad-of-grad through where is NaN when the branch not taken has an infinite partial (softplus at 800: log1p(exp(x)); where(x > 0, x, exp(x²)) at 30): grad(grad(f)) and jacrev(grad(f)) give NaN (jacfwd too, in the fuzzer's larger program), hessian (Wasm) gives 0: src/transforms/nested.ts records mul(partial, adjoint) where the adjoint's value is 0 but not a literal 0, so 0·∞ = NaN, though where promises the untaken branch exactly zero",
+    note: "nested grad-of-grad through where is NaN when the branch not taken has an infinite partial (softplus at 800: log1p(exp(x)); where(x > 0, x, exp(x²)) at 30): grad(grad(f)) and jacrev(grad(f)) give NaN (jacfwd too, in the fuzzer's larger program), hessian (Wasm) gives 0: src/transforms/nested.ts records mul(partial, adjoint) where the adjoint's value is 0 but not a literal 0, so 0·∞ = NaN, though where promises the untaken branch exactly zero (fixed: the nested sweep leaves out a zero adjoint times an infinite partial, as the Wasm sweeps do)",
   },
 ];

@@ -47,7 +47,7 @@ export function depth(p: Program): number {
 
 /** Runs the properties under fast-check with the config's seed. */
 export function runFuzz(cfg: RunConfig): RunResult {
-  const res: RunResult = { programs: 0, rejected: 0, tally: { compared: {}, skippedFd: 0, branchChanged: 0, knownBug: 0 }, sizes: [], depths: [], ops: new Set<string>(), ms: 0 };
+  const res: RunResult = { programs: 0, rejected: 0, tally: { compared: {}, skippedFd: 0, branchChanged: 0 }, sizes: [], depths: [], ops: new Set<string>(), ms: 0 };
   let failing = false;
   const arb = cfg.tensor ? tensorCaseArb(cfg.maxGenes, cfg.mustUse as TensorGeneOp | undefined) : caseArb(cfg.maxGenes, cfg.mustUse as GeneOp | undefined);
   const prop = fc.property(arb, (c) => {
@@ -81,7 +81,7 @@ export function runFuzz(cfg: RunConfig): RunResult {
   return res;
 }
 
-const scratchTally = (): Tally => ({ compared: {}, skippedFd: 0, branchChanged: 0, knownBug: 0 });
+const scratchTally = (): Tally => ({ compared: {}, skippedFd: 0, branchChanged: 0 });
 
 /** One mutant: an op table row and the partial made wrong. */
 export interface Mutant {
@@ -142,7 +142,6 @@ export function statsTable(r: RunResult, allOps: readonly string[]): string {
     ["comparisons per mode", Object.entries(r.tally.compared).map(([m, k]) => `${m} ${k}`).join(", ")],
     ["differences skipped near a kink", String(r.tally.skippedFd)],
     ["compiled replays that threw BranchChanged", String(r.tally.branchChanged)],
-    ["Hessian entries on the open nested-where bug", String(r.tally.knownBug)],
     ["nodes min / median / max", `${lowest(r.sizes)} / ${median(r.sizes)} / ${highest(r.sizes)}`],
     ["depth min / median / max", `${lowest(r.depths)} / ${median(r.depths)} / ${highest(r.depths)}`],
     ["ops covered", `${r.ops.size} node ops; gene ops never drawn: ${missing.join(", ") || "none"}`],
