@@ -17,17 +17,23 @@ if (!Number.isInteger(seed) || !(seconds > 0)) {
   console.error("usage: npm run fuzz -- --seed <integer> --seconds <positive number>");
   process.exit(2);
 }
-if (!existsSync(join(root, "src/wasm-bytes.ts"))) {
-  console.error("src/wasm-bytes.ts is missing: run `npm run build` first");
+if (!existsSync(join(root, "src/wasm-bytes.ts")) || !existsSync(join(root, "test/fuzz/testing-wasm-bytes.ts"))) {
+  console.error("src/wasm-bytes.ts or test/fuzz/testing-wasm-bytes.ts is missing: run `npm run build` first");
   process.exit(2);
 }
 
 // The bundle imports fast-check and mathjs by name, so it lives under the project's node_modules to find them.
 const dir = join(root, "node_modules/.cache/adtape-fuzz");
 mkdirSync(dir, { recursive: true });
-const out = join(dir, "run.mjs");
-await build({ entryPoints: [join(root, "test/fuzz/run.ts")], bundle: true, platform: "node", format: "esm", packages: "external", outfile: out, logLevel: "error" });
-const fuzz = await import(pathToFileURL(out).href);
+/** Bundles test/fuzz/run.ts to `name` and imports it; with `testing`, on the engine with the mutant hook
+ * (build/testing.wasm: src/wasm-bytes.js resolved to test/fuzz/testing-wasm-bytes.ts), else on the release one. */
+async function bundle(name, testing) {
+  const outfile = join(dir, name);
+  const engine = { name: "testing-engine", setup: (b) => b.onResolve({ filter: /wasm-bytes\.js$/ }, () => ({ path: join(root, "test/fuzz/testing-wasm-bytes.ts") })) };
+  await build({ entryPoints: [join(root, "test/fuzz/run.ts")], bundle: true, platform: "node", format: "esm", packages: "external", outfile, logLevel: "error", plugins: testing ? [engine] : [] });
+  return import(pathToFileURL(outfile).href);
+}
+const fuzz = await bundle("run.mjs", false);
 
 const FIRST = { first: true, second: false, symbolic: false }, SECOND = { first: false, second: true, symbolic: false };
 const parts = [
@@ -47,8 +53,9 @@ for (const [title, modes, share, maxGenes, tensor] of parts) {
     console.log(`\ncounterexample (add it to test/fuzz/regressions.ts once fixed):\n${fuzz.describeFailure(r.failure)}`);
   }
 }
+const mutants = await bundle("run-mutants.mjs", true);
 for (const tensor of [false, true]) {
-  const sweep = fuzz.mutantSweep(seed, 200, FIRST, tensor);
+  const sweep = mutants.mutantSweep(seed, 200, FIRST, tensor);
   const escaped = sweep.filter((m) => !m.caught).map((m) => `${m.mutant.op}/∂${m.mutant.which}`);
   console.log(`\nmutants caught in ${tensor ? "tensor" : "scalar"} programs ${sweep.length - escaped.length}/${sweep.length}; escaped: ${escaped.join(", ") || "none"}`);
 }

@@ -11,7 +11,10 @@ export function setMutant(name: OpName | null, which: "x" | "y" = "x"): void {
   for (const [k, d] of saved) (table[k] as { d: Partials | null }).d = d;
   saved.clear();
   const e = need();
-  (e.setMutant as (op: number, kind: number) => void)(name === null ? -1 : table[name].code, which === "y" ? 2 : 1);
+  const set = e.setMutant as (op: number, kind: number) => number;
+  if (!set(name === null ? -1 : table[name].code, which === "y" ? 2 : 1) && name !== null) {
+    throw new Error("setMutant: this engine is the release build, which has no mutant hook; load build/testing.wasm (test/fuzz-mutants.test.ts mocks src/wasm-bytes.js with it)");
+  }
   if (name === null) return;
   const row = table[name] as OpDef & { d: Partials | null };
   const d = row.d;
