@@ -24,9 +24,9 @@ function sample(title: string, runs: number, modes: Modes, maxGenes = 12, tensor
 }
 
 describe("fuzz: random programs, every mode agrees", () => {
-  it("10 000 programs: value, grad vs Richardson differences, jvp, vjp, jacobian/jacfwd/jacrev, compiled replay", () => {
-    const r = sample("first order", 10_000, FIRST);
-    expect(r.programs).toBeGreaterThan(9_000); // rejected points (out of range) stay a small share
+  it("10 000 programs checked: value, grad vs Richardson differences, jvp, vjp, jacobian/jacfwd/jacrev, compiled replay", () => {
+    const r = sample("first order", 10_500, FIRST); // about 4% are rejected (a point out of range, or a near-tie)
+    expect(r.programs).toBeGreaterThanOrEqual(10_000);
     expect(r.tally.compared.fd).toBeGreaterThan(20_000);
     expect(r.tally.branchChanged).toBeGreaterThan(0); // some replays flip a guard, and must say so
     expect(GENE_OPS.filter((o) => ![...r.ops].some((n) => n === o || (o === "if" && n.startsWith("if"))))).toEqual([]);
