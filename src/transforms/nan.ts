@@ -19,7 +19,7 @@ export function nanPath(x: unknown, path = "x"): string | undefined {
   if (typeof x === "number") return Number.isNaN(x) ? path : undefined;
   const data = x instanceof TensorData ? x.data : x;
   if (data instanceof Float64Array || (Array.isArray(data) && data.every((v) => typeof v === "number"))) {
-    const i = (data as ArrayLike<number>) instanceof Float64Array ? (data as Float64Array).findIndex(Number.isNaN) : (data as number[]).findIndex(Number.isNaN);
+    const i = Array.prototype.findIndex.call(data, Number.isNaN);
     return i < 0 ? undefined : `${path}[${i}]`;
   }
   if (Array.isArray(x)) for (const [i, c] of x.entries()) { const p = nanPath(c, `${path}[${i}]`); if (p) return p; }
