@@ -6,7 +6,7 @@ import * as ops from "./ops.js";
 
 export { init, initSync } from "./wasm.js";
 export { grad, valueAndGrad, type GradOptions, type ScalarOutput } from "./transforms/grad.js";
-export { vjp, type VjpOptions, type OutputOf, type CotangentOf } from "./transforms/vjp.js";
+export { vjp, type CheckNaNOptions, type OutputOf, type CotangentOf } from "./transforms/vjp.js";
 export { compile, Compiled, type CompileOptions, type CompiledStats } from "./transforms/compile.js";
 export { jvp, jacfwd, jacrev, jacobian, type Jacobian } from "./transforms/forward.js";
 export { hvp, hessian } from "./transforms/hessian.js";

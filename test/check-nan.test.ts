@@ -1,4 +1,4 @@
-/** @file checkNaN (grad, valueAndGrad, vjp, jvp, compile): a NaN that reaches f's value or its gradient is traced to the op that
+/** @file checkNaN (grad, valueAndGrad, vjp, jvp, hvp, hessian, compile): a NaN that reaches f's value or its gradient is traced to the op that
  * made it and raised as NaNError naming that op; a NaN that reaches neither (where's untaken branch) raises nothing;
  * without the option the same calls return NaN silently; after an error the next call works. */
 import { describe, it, expect } from "vitest";
@@ -96,6 +96,21 @@ describe("checkNaN in compile: a replay that gives NaN is diagnosed by recording
   });
   it("without the option the replay returns the NaN", () => {
     expect(ad.compile(f, [3, 1]).valueAndGrad([1, 3])[0]).toBeNaN();
+  });
+});
+
+describe("checkNaN in hessian and hvp: the value, the gradient, then the second derivatives", () => {
+  it("a NaN value or gradient names its op, as grad's check does", () => {
+    expect(nanError(() => ad.hessian((v: ad.Tensor) => v.at(0).sub(2).log(), opts)([1])).op).toBe("log");
+    expect(nanError(() => ad.hvp((v: ad.Tensor) => ad.sub(v.at(0).sqrt(), v.at(0).sqrt()), opts)([0], [1])).op).toBe("sqrt");
+  });
+  it("a NaN only in H: x·√x − x·√x at 0 has gradient 0 but H = ∞ − ∞", () => {
+    const f = (v: ad.Tensor) => ad.sub(v.at(0).mul(v.at(0).sqrt()), v.at(0).mul(v.at(0).sqrt()));
+    expect(ad.grad(f, opts)([0])).toEqual(new Float64Array([0]));
+    expect(ad.hessian(f)([0]).data[0]).toBeNaN(); // silent without the option
+    expect(nanError(() => ad.hessian(f, opts)([0])).message).toMatch(/H\.data\[0\] is NaN though f's value and gradient are not/);
+    expect(nanError(() => ad.hvp(f, opts)([0], [1])).op).toBe("second derivative");
+    expect(ad.hessian((v: ad.Tensor) => v.at(0).mul(v.at(0)).mul(v.at(1)), opts)([1, 2]).data).toEqual(new Float64Array([4, 2, 2, 0]));
   });
 });
 

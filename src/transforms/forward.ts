@@ -2,7 +2,7 @@
 import { type Region, type CustomHook, scratch, reverseWithHooks } from "../trace.js";
 import { H_TUSED } from "../region.js";
 import { writeLeaves, fillLike, inputColumns, flatGradient, inputCount, lastInputNode, type HandleTree, type InputOf } from "../tree.js";
-import { withRecording, type OutputOf, type VjpOptions } from "./vjp.js";
+import { withRecording, type OutputOf, type CheckNaNOptions } from "./vjp.js";
 import { checkValueNaN, checkTangentNaN } from "./nan.js";
 
 /**
@@ -50,7 +50,7 @@ export function sweepTangents(r: Region, n: number, k: number, s: { ptr: number;
  * ad.jvp((v: ad.Tensor) => v.at(0).mul(v.at(1)))([2, 3], [1, 0]); // → [6, 3]
  * ```
  */
-export function jvp<H, Y>(f: (x: H) => Y, opts: VjpOptions = {}): (x: InputOf<H>, v: InputOf<H>) => [OutputOf<Y>, OutputOf<Y>] {
+export function jvp<H, Y>(f: (x: H) => Y, opts: CheckNaNOptions = {}): (x: InputOf<H>, v: InputOf<H>) => [OutputOf<Y>, OutputOf<Y>] {
   return (x, v) =>
     withRecording(f, x, ({ t, inputs, like, outs }) => {
       if (opts.checkNaN) checkValueNaN(t, outs, x);

@@ -3,22 +3,35 @@ import { type Trace, type Region, keptRegion, scratch } from "../trace.js";
 import { H_TUSED } from "../region.js";
 import { readGradients, writeLeaves, zeroGradients, inputColumns, flatGradient, type HandleTree, type InputOf, type GradOf } from "../tree.js";
 import { scalarNode, type ScalarOutput } from "./grad.js";
-import { withRecording } from "./vjp.js";
-import { AdError } from "../errors.js";
+import { withRecording, linearize, type CheckNaNOptions } from "./vjp.js";
+import { checkValueNaN, nanPath } from "./nan.js";
+import { AdError, NaNError } from "../errors.js";
 import type { Jacobian } from "./forward.js";
 
-/** Records scalar f at x on a tape that keeps its presets and hands it to `use` (output -1: a constant). */
-function withSecondOrder<R>(f: (h: never) => unknown, x: unknown, use: (t: Trace, inputs: HandleTree, out: number) => R): R {
-  return withRecording(
+/** Records scalar f at x on a tape that keeps its presets and hands it to `use` (output -1: a constant); with
+ * `checkNaN`, a NaN value throws NaNError, and so does a NaN in what `use` returns (see secondOrderNaN). */
+function withSecondOrder<R>(f: (h: never) => unknown, x: unknown, checkNaN: boolean | undefined, use: (t: Trace, inputs: HandleTree, out: number) => R): R {
+  const result = withRecording(
     f,
     x,
     ({ t, inputs, y }) => {
       if (t.hasCustom) throw new AdError("CUSTOM_SECOND_ORDER", "f uses a custom rule (customVjp/customJvp), which has no second derivative");
-      return use(t, inputs, scalarNode(t, y));
+      const out = scalarNode(t, y);
+      if (checkNaN) checkValueNaN(t, [out], x);
+      return use(t, inputs, out);
     },
     false,
     keptRegion(),
   );
+  if (checkNaN && nanPath(result, "H") !== undefined) secondOrderNaN(f, x, nanPath(result, "H")!);
+  return result;
+}
+
+/** A NaN in H (or H·v) with f's value finite: grad's checkNaN names the rule if the gradient is NaN too; else a
+ * second-derivative rule made it. */
+function secondOrderNaN(f: (h: never) => unknown, x: unknown, where: string): never {
+  linearize(f, x, false, true).pullback(1);
+  throw new NaNError("second derivative", -1, `${where} is NaN though f's value and gradient are not: a second-derivative rule met ∞ · 0 or ∞ − ∞`);
 }
 
 /** Views of the forward-over-reverse scratch of region r (n nodes): the scalar tangents `tan` (H·v at scalar
@@ -73,9 +86,9 @@ export function hessianOf(r: Region, n: number, inputs: HandleTree, out: number)
  * ad.hvp((v: ad.Tensor) => v.at(0).mul(v.at(0)).mul(v.at(1)))([1, 2], [1, 0]); // → [4, 2] — x²y
  * ```
  */
-export function hvp<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>, v: InputOf<H>) => GradOf<H> {
+export function hvp<H>(f: (x: H) => ScalarOutput, opts: CheckNaNOptions = {}): (x: InputOf<H>, v: InputOf<H>) => GradOf<H> {
   return (x, v) =>
-    withSecondOrder(f, x, (t, inputs, out) => {
+    withSecondOrder(f, x, opts.checkNaN, (t, inputs, out) => {
       if (out < 0) return zeroGradients(inputs) as GradOf<H>;
       sweepHvp(t.region, t.n, out, (tan, arena) => writeLeaves(tan, inputs, v, "v", arena));
       return readGradients(hvpResult(t.region, t.n), inputs) as GradOf<H>;
@@ -89,6 +102,6 @@ export function hvp<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>, v: InputOf<H>
  * ad.hessian((v: ad.Tensor) => v.at(0).mul(v.at(0)).mul(v.at(1)))([1, 2]).data; // → [4, 2, 2, 0] — x²y
  * ```
  */
-export function hessian<H>(f: (x: H) => ScalarOutput): (x: InputOf<H>) => Jacobian {
-  return (x) => withSecondOrder(f, x, (t, inputs, out) => hessianOf(t.region, t.n, inputs, out));
+export function hessian<H>(f: (x: H) => ScalarOutput, opts: CheckNaNOptions = {}): (x: InputOf<H>) => Jacobian {
+  return (x) => withSecondOrder(f, x, opts.checkNaN, (t, inputs, out) => hessianOf(t.region, t.n, inputs, out));
 }

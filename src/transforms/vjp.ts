@@ -193,15 +193,16 @@ function toPlain(x: unknown): unknown {
 }
 
 /**
- * Options of `vjp` and `jvp`: with `checkNaN`, a NaN in f's value, or in what the pullback (the tangent) returns, throws NaNError naming its op.
+ * Options of `vjp`, `jvp`, `hvp` and `hessian`: with `checkNaN`, a NaN in f's value, or in the derivative they
+ * return, throws NaNError naming the op that made it.
  * @example
  * ```ts
- * const opts: ad.VjpOptions = { checkNaN: true };
+ * const opts: ad.CheckNaNOptions = { checkNaN: true };
  * const [, pullback] = ad.vjp((x: ad.Scalar) => x.sqrt(), opts)(0); // √0 = 0 is fine; its derivative is ∞
  * pullback(0); // → 0 — a zero cotangent meets the ∞ as 0 (no 0 · ∞ = NaN)
  * ```
  */
-export interface VjpOptions {
+export interface CheckNaNOptions {
   /** Trace a NaN in the value or a gradient to the op that made it and throw NaNError (as JAX's debug_nans; default false). */
   checkNaN?: boolean;
 }
@@ -215,7 +216,7 @@ export interface VjpOptions {
  * pullback([1, 0]); // → [3, 2] — callable again until the next transform call
  * ```
  */
-export function vjp<H, Y>(f: (x: H) => Y, opts: VjpOptions = {}): (x: InputOf<H>) => [OutputOf<Y>, (ct: CotangentOf<Y>) => GradOf<H>] {
+export function vjp<H, Y>(f: (x: H) => Y, opts: CheckNaNOptions = {}): (x: InputOf<H>) => [OutputOf<Y>, (ct: CotangentOf<Y>) => GradOf<H>] {
   return (x) => {
     const { value, pullback } = linearize(f, x, false, !!opts.checkNaN);
     return [value as OutputOf<Y>, pullback as (ct: CotangentOf<Y>) => GradOf<H>];
