@@ -76,26 +76,8 @@ export function recordInputs(t: Trace, x: unknown, path = "x", ancestors: object
     checkTensorData(x, path);
     return arenaLeaf(t, x.data, x.shape.slice(), true);
   }
-  const node = typeof x === "object" && x !== null && (Array.isArray(x) || isPlainObject(x));
-  if (node) {
-    if (ancestors.includes(x)) throw new InputError("the input tree is cyclic (this node contains itself)", path);
-    if (ancestors.length >= MAX_TREE_DEPTH) throw new InputError(`the input tree is nested more than ${MAX_TREE_DEPTH} levels deep`, path);
-    ancestors.push(x);
-    try {
-      if (Array.isArray(x)) {
-        const out: HandleTree[] = new Array(x.length);
-        for (let i = 0; i < x.length; i++) {
-          if (!(i in x)) throw new InputError("a hole in a sparse array (expected a number, a vector or a tree)", `${path}[${i}]`);
-          out[i] = recordInputs(t, x[i], `${path}[${i}]`, ancestors);
-        }
-        return out;
-      }
-      const out: { [key: string]: HandleTree } = {};
-      for (const k of Object.keys(x)) setOwn(out, k, recordInputs(t, (x as Record<string, unknown>)[k], `${path}.${k}`, ancestors));
-      return out;
-    } finally {
-      ancestors.pop();
-    }
+  if (typeof x === "object" && x !== null && (Array.isArray(x) || isPlainObject(x))) {
+    return mapTreeNode(x, path, ancestors, (c, p) => recordInputs(t, c, p, ancestors));
   }
   throw new InputError(
     `unsupported leaf: ${describe(x)} (expected a number, a Float64Array, a number[], a tensor(…), or arrays and plain objects of them)`,
@@ -103,9 +85,34 @@ export function recordInputs(t: Trace, x: unknown, path = "x", ancestors: object
   );
 }
 
-/** Sets o[k] as an own data property: a key such as `__proto__` (from JSON.parse) stays a key, never a prototype. */
+/** Maps `visit` over the children of an input tree's node x (an array or a plain object), keeping its shape; a cyclic
+ * tree, one nested more than MAX_TREE_DEPTH levels (`ancestors`: the nodes above x) or a hole is an InputError. */
+export function mapTreeNode<T>(x: object, path: string, ancestors: object[], visit: (child: unknown, path: string) => T): T[] | { [key: string]: T } {
+  if (ancestors.includes(x)) throw new InputError("the input tree is cyclic (this node contains itself)", path);
+  if (ancestors.length >= MAX_TREE_DEPTH) throw new InputError(`the input tree is nested more than ${MAX_TREE_DEPTH} levels deep`, path);
+  ancestors.push(x);
+  try {
+    if (Array.isArray(x)) {
+      const out: T[] = new Array(x.length);
+      for (let i = 0; i < x.length; i++) {
+        if (!(i in x)) throw new InputError("a hole in a sparse array (expected a number, a vector or a tree)", `${path}[${i}]`);
+        out[i] = visit(x[i], `${path}[${i}]`);
+      }
+      return out;
+    }
+    const out: { [key: string]: T } = {};
+    for (const k of Object.keys(x)) setOwn(out, k, visit((x as Record<string, unknown>)[k], `${path}.${k}`));
+    return out;
+  } finally {
+    ancestors.pop();
+  }
+}
+
+/** Sets o[k] as an own data property: a key `__proto__` (from JSON.parse) stays a key, never a prototype (plain
+ * assignment for every other key, as it is on every gradient a training loop reads). */
 export function setOwn(o: object, k: string, v: unknown): void {
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (k === "__proto__") Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else (o as Record<string, unknown>)[k] = v;
 }
 
 /** Reads the adjoints of a tree of input handles into a gradient tree of the same structure. */

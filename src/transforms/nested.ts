@@ -12,7 +12,7 @@ import { Tensor, TensorData } from "../tensor/handle.js";
 import { tensorModeError } from "../trace.js";
 import { rowOf, add, mul } from "../ops.js";
 import { AdError, InputError, OutputError, StaleHandleError } from "../errors.js";
-import { MAX_TREE_DEPTH, setOwn } from "../tree.js";
+import { mapTreeNode, setOwn } from "../tree.js";
 
 /** A tree of inner input handles (all nodes of the outer trace), shaped like x. */
 type Inner = Scalar | Tensor | Inner[] | { [key: string]: Inner };
@@ -39,25 +39,7 @@ function innerInputs(t: Trace, x: unknown, path: string, ancestors: object[] = [
   }
   const proto = typeof x === "object" && x !== null ? Object.getPrototypeOf(x) : undefined;
   if (Array.isArray(x) || proto === Object.prototype || proto === null) {
-    const node = x as object;
-    if (ancestors.includes(node)) throw new InputError("the input tree is cyclic (this node contains itself)", path);
-    if (ancestors.length >= MAX_TREE_DEPTH) throw new InputError(`the input tree is nested more than ${MAX_TREE_DEPTH} levels deep`, path);
-    ancestors.push(node);
-    try {
-      if (Array.isArray(x)) {
-        const items: Inner[] = [];
-        for (let i = 0; i < x.length; i++) {
-          if (!(i in x)) throw new InputError("a hole in a sparse array", `${path}[${i}]`);
-          items.push(innerInputs(t, x[i], `${path}[${i}]`, ancestors));
-        }
-        return items;
-      }
-      const out: { [key: string]: Inner } = {};
-      for (const k of Object.keys(node)) setOwn(out, k, innerInputs(t, (x as Record<string, unknown>)[k], `${path}.${k}`, ancestors));
-      return out;
-    } finally {
-      ancestors.pop();
-    }
+    return mapTreeNode(x as object, path, ancestors, (c, p) => innerInputs(t, c, p, ancestors));
   }
   throw new InputError(`unsupported leaf: ${describe(x)}`, path);
 }
@@ -82,12 +64,12 @@ function operand(t: Trace, i: number, k: number, other: number): Operand {
   return k === 0 || k === i ? 0 : new Scalar(t, k);
 }
 
-/** Whether adjoint g is 0 where partial p is infinite or NaN: the sweeps' rule counts that product as 0, so the
- * nested sweep leaves it out (recorded, it would be NaN: the branch where did not take has such an adjoint, 0
- * but not a literal 0). A choice made on values, as when f reads `.value`: a compiled tape that makes it records f
- * again on every call. */
-function zeroTimesInfinite(t: Trace, p: Operand, g: Operand): boolean {
-  if (!(p instanceof Scalar) || !(g instanceof Scalar) || Number.isFinite(t.value(p.idx)) || t.value(g.idx) !== 0) return false;
+/** Whether adjoint g is 0 where the partial (its value `stored`, as the engine computed it) is infinite or NaN: the
+ * sweeps' rule counts that product as 0, so the nested sweep leaves it out (recorded, it would be NaN: the branch
+ * where did not take has such an adjoint, 0 but not a literal 0). Only then is g's value read (a Wasm call); a
+ * choice made on values, as when f reads `.value`, so a compiled tape that makes it records f on every call. */
+function zeroTimesInfinite(t: Trace, stored: number, g: Operand): boolean {
+  if (Number.isFinite(stored) || !(g instanceof Scalar) || t.value(g.idx) !== 0) return false;
   t.readsValue = true;
   return true;
 }
@@ -105,8 +87,8 @@ function sweep(t: Trace, start: number, seeds: Map<number, Operand>): Map<number
     if (!row.d) throw new AdError("NESTING", "an op without a higher-order rule (trigamma) inside a nested transform");
     const ia = t.a[i], ib = t.b[i];
     const [pa, pb] = row.d(operand(t, i, ia, ib), operand(t, i, ib, ia), new Scalar(t, i), [t.da[i], t.db[i]]);
-    for (const [k, p] of [[ia, pa], [ib, pb]] as const) {
-      if (k < start || k === i || p === 0 || zeroTimesInfinite(t, p, g)) continue;
+    for (const [k, p, stored] of [[ia, pa, t.da[i]], [ib, pb, t.db[i]]] as const) {
+      if (k < start || k === i || p === 0 || zeroTimesInfinite(t, stored, g)) continue;
       adj.set(k, add(adj.get(k) ?? 0, mul(p, g)));
     }
   }
@@ -119,7 +101,7 @@ function gradientTree(h: Inner, adj: Map<number, Operand>): unknown {
   if (h instanceof Tensor) return Array.from({ length: h.size }, (_, i) => adj.get(h.base + i) ?? 0);
   if (Array.isArray(h)) return h.map((c) => gradientTree(c, adj));
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(h)) out[k] = gradientTree(h[k], adj);
+  for (const k of Object.keys(h)) setOwn(out, k, gradientTree(h[k], adj));
   return out;
 }
 
