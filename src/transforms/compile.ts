@@ -113,7 +113,8 @@ export class Compiled<H, Y> {
    * ```
    */
   value(x: InputOf<H>): OutputOf<Y> {
-    return this.checked(x, fillLike(this.like, this.outs, this.replayAt(x, true).val), false) as OutputOf<Y>;
+    const y = fillLike(this.like, this.outs, this.replayAt(x, true).val);
+    return (this.opts.checkNaN ? this.checked(x, y) : y) as OutputOf<Y>;
   }
 
   /**
@@ -129,7 +130,7 @@ export class Compiled<H, Y> {
     const r = this.gradientAt(x);
     if (!r) return zeroGradients(this.inputs) as GradOf<H>;
     const g = out === undefined ? readGradients(r, this.inputs) : writeGradients(r, this.inputs, out, "out");
-    return (this.opts.checkNaN ? this.checked(x, g, true, this.outputValue()) : g) as GradOf<H>;
+    return (this.opts.checkNaN ? this.checked(x, g, this.outputValue()) : g) as GradOf<H>;
   }
 
   /**
@@ -144,7 +145,8 @@ export class Compiled<H, Y> {
     const r = this.gradientAt(x);
     if (!r) return [scalarOf(this.like), zeroGradients(this.inputs) as GradOf<H>];
     const g = out === undefined ? readGradients(r, this.inputs) : writeGradients(r, this.inputs, out, "out");
-    return [this.outputValue(), this.checked(x, g, true, this.outputValue()) as GradOf<H>];
+    const value = this.outputValue();
+    return [value, (this.opts.checkNaN ? this.checked(x, g, value) : g) as GradOf<H>];
   }
 
   /**
@@ -252,12 +254,12 @@ export class Compiled<H, Y> {
     r.free();
   }
 
-  /** With `checkNaN`, a NaN in `result` (or in `value`) makes f recorded afresh at x under grad's checkNaN, which
-   * throws the NaNError naming the op; otherwise returns `result`. */
-  private checked(x: unknown, result: unknown, scalar: boolean, value = 0): unknown {
-    if (!this.opts.checkNaN || (!Number.isNaN(value) && nanPath(result) === undefined)) return result;
+  /** For `checkNaN`: a NaN in `result` (a value, or a gradient with the scalar `value`) makes f recorded afresh at x
+   * under grad's checkNaN, which throws the NaNError naming the op; otherwise returns `result`. */
+  private checked(x: unknown, result: unknown, value?: number): unknown {
+    if (!Number.isNaN(value) && nanPath(result) === undefined) return result;
     const { pullback } = linearize(this.f as (h: never) => unknown, x, false, true);
-    if (scalar) pullback(1);
+    if (value !== undefined) pullback(1);
     throw new NaNError("unknown", -1, "a compiled replay gave NaN where f recorded afresh at the same input gives none; please report it");
   }
 

@@ -23,7 +23,8 @@ function withSecondOrder<R>(f: (h: never) => unknown, x: unknown, checkNaN: bool
     false,
     keptRegion(),
   );
-  if (checkNaN && nanPath(result, "H") !== undefined) secondOrderNaN(f, x, nanPath(result, "H")!);
+  const nan = checkNaN ? nanPath(result, "H") : undefined;
+  if (nan !== undefined) secondOrderNaN(f, x, nan);
   return result;
 }
 
