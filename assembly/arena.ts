@@ -68,8 +68,9 @@ function grow(t: usize, off: i32, twin: i32, capOff: i32, want: i32, shift: i32)
   const next = max(want, cap + (cap >> 1));
   const blocks: f64 = twin >= 0 ? 2 : 1;
   const bytes = <f64>(next - cap) * <f64>(1 << shift) * blocks;
-  // NOTE: realloc may hold the old and the new copy at once: that transient must fit too.
-  if (!fits(bytes + <f64>cap * <f64>(1 << shift))) return false;
+  // NOTE: realloc may hold the old and the new copy at once: that transient must fit under the limit too, and
+  // the new blocks may be fresh copies of the whole (next elements each), which the address space must hold.
+  if (!fits(bytes + <f64>cap * <f64>(1 << shift), <f64>next * <f64>(1 << shift) * blocks)) return false;
   move(t, off, cap, next, shift, true);
   if (twin >= 0) move(t, twin, cap, next, shift, false);
   store<u32>(t + <usize>capOff, next);

@@ -21,11 +21,12 @@ export function setLimit(bytes: f64): void {
   if (bytesInUse > bytesHighWater) bytesHighWater = bytesInUse;
 }
 
-/** Whether `extra` more bytes fit under the limit and inside wasm32's 4 GiB address space. */
-export function fits(extra: f64): bool {
-  // NOTE: the allocator may need memory.grow by more than `extra` (block headers, fragmentation);
+/** Whether `extra` more bytes fit under the limit, and `fresh` bytes of new blocks (by default `extra`) inside
+ * wasm32's 4 GiB address space. */
+export function fits(extra: f64, fresh: f64 = extra): bool {
+  // NOTE: the allocator may need memory.grow by more than `fresh` (block headers, fragmentation);
   // keeping 64 MiB of the 4 GiB address space spare means memory.grow itself never fails (a trap).
-  const pagesNeeded = (extra + 67108864) / 65536;
+  const pagesNeeded = (fresh + 67108864) / 65536;
   return bytesInUse + extra <= bytesLimit && <f64>memory.size() + pagesNeeded <= 65536;
 }
 

@@ -118,12 +118,6 @@ export class Region extends TapeViews {
   reserveArena(vals: number, res: number, metas: number, scratch: number): void {
     const h = this.hdr;
     if (vals <= h[H_TCAP] && res <= h[H_RCAP] && metas <= h[H_MCAP] && scratch <= h[H_SCRCAP]) return;
-    // The engine's limit check counts only the growth, but a grown block may be a fresh copy of the whole:
-    // near wasm32's 4 GiB, memory.grow would fail inside the allocator (a trap, not an error). Refuse first.
-    const next = (cap: number, want: number) => (want <= cap ? 0 : Math.max(want, cap + (cap >> 1)));
-    const fresh = next(h[H_TCAP], vals) * 16 + next(h[H_RCAP], res) * 8 + next(h[H_MCAP], metas) * 4 + next(h[H_SCRCAP], scratch + 15);
-    const wasm = this.e.memory.buffer.byteLength;
-    if (wasm + fresh + 2 ** 26 > 2 ** 32) throw new OutOfMemoryError(wasm + fresh, memoryLimit);
     const ok = this.e.arenaReserve(this.ptr, vals, res, metas, scratch);
     checkGrown();
     this.views();
