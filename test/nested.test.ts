@@ -65,6 +65,16 @@ describe("nesting", () => {
     }
   });
 
+  it("pow at exponent 0 (where its TS rule masks ∂/∂x only at x = 0 = y): jacfwd(grad) is the closed-form Hessian", () => {
+    const f = (v: ad.Tensor) => ad.pow(v.at(0), v.at(1));
+    for (const x of [1.5, 0.4]) {
+      // ∂²/∂x² = y(y−1)x^(y−2) = 0, ∂²/∂x∂y = x^(y−1)(1 + y log x) = 1/x, ∂²/∂y² = xʸ log²x = log²x at y = 0
+      const closed = [0, 1 / x, 1 / x, Math.log(x) ** 2];
+      expect(ad.jacfwd((v: ad.Tensor) => ad.grad(f)(v) as unknown as ad.Scalar[])([x, 0]).data).toBeAllclose(closed, { rtol: 1e-14, atol: 1e-15 });
+      expect(ad.hessian(f)([x, 0]).data).toBeAllclose(closed, { rtol: 1e-14, atol: 1e-15 });
+    }
+  });
+
   // digamma and trigamma exist to give lgamma its third derivative; theirs would need deeper polygamma ops.
   it.each(withRule.filter((name) => name !== "digamma"))("%s: the third derivative in x (nested grad³) equals Richardson differences of grad²", (name) => {
     const [dx, dy] = domain[name] ?? [[-2, 2], [-2, 2]];
